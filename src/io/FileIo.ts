@@ -58,6 +58,8 @@ export type OpenMode =
   | "readwrite"
   /** Open an existing file read-only. */
   | "read"
+  /** Open for read + write, creating it when missing; never truncates (the lock file). */
+  | "openOrCreate"
 
 /** A directory entry. */
 export interface DirEntry {
@@ -132,7 +134,8 @@ const nodeHandle = (path: string, fd: number): FileHandle => {
 const FLAGS: Record<OpenMode, number> = {
   create: Fs.constants.O_RDWR | Fs.constants.O_CREAT | Fs.constants.O_EXCL,
   readwrite: Fs.constants.O_RDWR,
-  read: Fs.constants.O_RDONLY
+  read: Fs.constants.O_RDONLY,
+  openOrCreate: Fs.constants.O_RDWR | Fs.constants.O_CREAT
 }
 
 /** The `node:fs` implementation of {@link FileIoShape}. */
@@ -248,7 +251,7 @@ export const makeMemoryFileIo = (): MemoryDisk => {
         const path = norm(p)
         count("open")
         const existing = files.get(path)
-        if (mode === "create") {
+        if (mode === "create" || (mode === "openOrCreate" && !existing)) {
           if (existing) return Effect.fail(eexist(path))
           if (!dirs.has(Path.dirname(path))) return Effect.fail(enoent(path, "open"))
           const f: MemFile = { data: new Uint8Array(64), size: 0, durable: new Uint8Array(0) }
@@ -256,7 +259,7 @@ export const makeMemoryFileIo = (): MemoryDisk => {
           return Effect.succeed(handle(path, f, true))
         }
         if (!existing) return Effect.fail(enoent(path, "open"))
-        return Effect.succeed(handle(path, existing, mode === "readwrite"))
+        return Effect.succeed(handle(path, existing, mode !== "read"))
       }),
     mkdirp: (p) =>
       Effect.sync(() => {

@@ -42,7 +42,7 @@
  *
  * @module
  */
-import { Context, Duration, Effect, Exit, Layer, Option, Ref, Schedule, type Scope, Semaphore } from "effect"
+import { Context, Deferred, Duration, Effect, Exit, Layer, Metric, Option, Queue, Ref, Schedule, type Scope, Semaphore } from "effect"
 import { acquireDirLock } from "./DirLock.js"
 import type { EventCodec } from "./EventCodec.js"
 import { LW1Codec } from "./event/LW1.js"
@@ -54,6 +54,8 @@ import { FileIo, type FileHandle, type FileIoShape } from "./io/FileIo.js"
 import { FIRST_SEGMENT, type Lsn, nextSegmentId, type SegmentId, U64_MAX } from "./Lsn.js"
 import { type CommittedTransaction, replayDirectory, type TornTail } from "./Replay.js"
 import { listSegments, readSegmentHeader, type SegmentEntry, segmentFileName, segmentPath } from "./SegmentDir.js"
+import { SyncBackend, type SyncBackendShape } from "./SyncBackend.js"
+import * as M from "./WalMetrics.js"
 import { BadSegmentHeader, Encode, type Io, Malformed, Poisoned, type WalError } from "./WalError.js"
 
 // ---------------------------------------------------------------------------
@@ -95,6 +97,40 @@ export const SyncMode = {
 /** Which system call makes data durable. `fdatasync` skips metadata not needed to read the data back. */
 export type SyncMethod = "fsync" | "fdatasync"
 
+/**
+ * Background sync of rotated segments (the async segment-sync writer).
+ * When enabled, rotation does not make committers wait for the old segment's
+ * fsync: the sealed segment joins a FIFO queue that one background fiber
+ * fsyncs in order (data, then the sealed header, then again). `durableLsn`
+ * stays contiguous: it never passes a segment that is not yet synced.
+ */
+export interface AsyncSegmentSync {
+  /** Committers wait (they do not fail) while this many sealed segments await their fsync. Default 4. */
+  readonly maxPendingSegments?: number
+  /** … or while the queued segments hold this many bytes. Default 64 MiB. */
+  readonly maxPendingBytes?: number
+  /**
+   * A failed segment fsync is retried this many times (default 2), then the
+   * log is poisoned. Why not retry forever: after a failed fsync the kernel
+   * may have dropped the dirty pages and marked them clean, so a later fsync
+   * can report success for data that is gone (PostgreSQL's "fsyncgate").
+   * Poisoning and recovering by replay is the safe end.
+   */
+  readonly retries?: number
+}
+
+/**
+ * What open does with damage.
+ * - `"strict"` (default, lora-wal): a torn tail in the active segment is cut;
+ *   an unreadable record in any older segment fails the open (`Malformed`).
+ * - `"truncate"`: an unreadable record anywhere ends the log there: the
+ *   segment holding it is cut at the last good record, and every later
+ *   segment is renamed to `<name>.corrupt` (kept as evidence, ignored by the
+ *   log). Use it after a power loss with `asyncSegmentSync`, where the tail of
+ *   a rotated segment that was never acknowledged as durable may be missing.
+ */
+export type RecoveryMode = "strict" | "truncate"
+
 /** Configuration of a log. */
 export interface WalConfig<E = MutationEvent> {
   /** The WAL directory (created, with parents, when missing). */
@@ -113,8 +149,12 @@ export interface WalConfig<E = MutationEvent> {
    * recovered events are not collected in `recovery.events`.
    */
   readonly onRecover?: (tx: CommittedTransaction<E>) => Effect.Effect<void>
-  /** Default `fdatasync`. */
+  /** Shorthand for the {@link SyncBackend}: `fdatasync` or `fsync`. Default: the `SyncBackend` in context (fdatasync). */
   readonly syncMethod?: SyncMethod
+  /** Enable background FIFO fsync of rotated segments (`true` = defaults). Default off (lora-wal: rotation fsyncs inline). */
+  readonly asyncSegmentSync?: boolean | AsyncSegmentSync
+  /** Default `"strict"`. */
+  readonly recovery?: RecoveryMode
 }
 
 /** What an open recovered. */
@@ -131,6 +171,8 @@ export interface RecoveryReport<E> {
   readonly tornTail: TornTail | undefined
   /** Files whose length the open changed (torn tail cut). Sizes in bytes. */
   readonly truncated: ReadonlyArray<{ readonly file: string; readonly fromBytes: number; readonly toBytes: number }>
+  /** Segment files set aside by `recovery: "truncate"` (renamed to `<name>.corrupt`). */
+  readonly setAside: ReadonlyArray<string>
   /** True when the directory held no segment and a fresh log was created. */
   readonly fresh: boolean
 }
@@ -181,6 +223,10 @@ export interface WalStatus {
   readonly activeSegmentBytes: number
   /** Encoded bytes not yet written to the OS. */
   readonly pendingBytes: number
+  /** Sealed segments waiting for their background fsync (async segment sync). */
+  readonly pendingSegments: number
+  /** Bytes in those segments. */
+  readonly pendingSegmentBytes: number
   readonly bgFailure: string | undefined
   readonly syncMode: SyncMode["_tag"]
 }
@@ -235,17 +281,22 @@ export interface WalService<E> {
 // ---------------------------------------------------------------------------
 // State
 
-/** The active segment: its file, how many bytes the file holds, and the pending (unwritten) records. */
-interface ActiveSegment {
+/** A segment file being written: the active segment, or a rotated one awaiting its background fsync. */
+interface SegmentFile {
   readonly id: SegmentId
   readonly path: string
+  readonly name: string
   readonly handle: FileHandle
   readonly baseLsn: Lsn
   /** Bytes in the file (header included). */
   fileBytes: number
-  /** Records encoded but not yet written. */
+  /** Records encoded but not yet written (only the active segment has any). */
   readonly pending: ByteWriter
-  /** Set once sealed (rotation failed half-way): appends then fail with `Poisoned`. */
+  /** Highest LSN allocated into this segment (base − 1 when none). */
+  lastLsn: Lsn
+  /** Highest LSN of this segment covered by an fsync (base − 1 when none). */
+  syncedLsn: Lsn
+  /** Set once sealed (e.g. a rotation failed half-way): appends then fail with `Poisoned`. */
   sealed: boolean
 }
 
@@ -254,7 +305,11 @@ interface WalState {
   readonly writtenLsn: Lsn
   readonly durableLsn: Lsn
   readonly oldestSegmentId: SegmentId
-  readonly active: ActiveSegment
+  readonly active: SegmentFile
+  /** Rotated segments not yet fsynced, oldest first (async segment sync). */
+  readonly syncQueue: ReadonlyArray<SegmentFile>
+  /** Commits appended since the last fsync (for the group-size metric). */
+  readonly commitsSinceSync: number
   readonly bgFailure: string | undefined
 }
 
@@ -262,26 +317,37 @@ const DEFAULT_TARGET = 8 * 1024 * 1024
 const lsnExhausted = () => new Malformed({ reason: "WAL LSN space is exhausted" })
 const segmentIdExhausted = () => new Malformed({ reason: "WAL segment id space is exhausted" })
 
+const newSegmentFile = (dir: string, id: SegmentId, handle: FileHandle, baseLsn: Lsn, fileBytes: number, lastLsn: Lsn): SegmentFile => ({
+  id,
+  path: segmentPath(dir, id),
+  name: segmentFileName(id),
+  handle,
+  baseLsn,
+  fileBytes,
+  pending: new ByteWriter(64 * 1024),
+  lastLsn,
+  syncedLsn: lastLsn,
+  sealed: false
+})
+
 /** Creates segment `id` with base `baseLsn`: exclusive create, header, fsync (the caller fsyncs the directory). */
-const createSegment = (io: FileIoShape, dir: string, id: SegmentId, baseLsn: Lsn, method: SyncMethod) =>
+const createSegment = (io: FileIoShape, backend: SyncBackendShape, dir: string, id: SegmentId, baseLsn: Lsn) =>
   Effect.gen(function* () {
-    const path = segmentPath(dir, id)
-    const handle = yield* io.open(path, "create")
+    const handle = yield* io.open(segmentPath(dir, id), "create")
     yield* handle.write(encodeSegmentHeader(baseLsn, false), 0).pipe(
-      Effect.andThen(method === "fsync" ? handle.sync : handle.datasync),
+      Effect.andThen(backend.sync(handle)),
       Effect.tapError(() => handle.close)
     )
-    const seg: ActiveSegment = {
-      id,
-      path,
-      handle,
-      baseLsn,
-      fileBytes: SEGMENT_HEADER_SIZE,
-      pending: new ByteWriter(64 * 1024),
-      sealed: false
-    }
-    return seg
+    const before = (baseLsn > 0n ? baseLsn - 1n : 0n) as Lsn
+    return newSegmentFile(dir, id, handle, baseLsn, SEGMENT_HEADER_SIZE, before)
   })
+
+const failureText = (cause: unknown): string => {
+  const reasons = (cause as { reasons?: ReadonlyArray<{ _tag: string; error?: unknown; defect?: unknown }> }).reasons ?? []
+  const r = reasons.find((x) => x._tag === "Fail") ?? reasons[0]
+  const e = r?._tag === "Fail" ? r.error : r?.defect
+  return e instanceof Error ? e.message : String(e)
+}
 
 /**
  * Opens (recovering) the log in `config.dir` for the lifetime of the current
@@ -289,7 +355,8 @@ const createSegment = (io: FileIoShape, dir: string, id: SegmentId, baseLsn: Lsn
  *
  * Errors: `AlreadyOpen` (another live handle, LoraDB included), `Io`,
  * `BadSegmentHeader`, `Malformed` (structure; a torn tail in a sealed
- * segment; LSN space exhausted). A failing open changes no file.
+ * segment under `recovery: "strict"`; LSN space exhausted). A failing open
+ * changes no file.
  */
 export const makeWal = <E = MutationEvent>(
   config: WalConfig<E>
@@ -299,9 +366,18 @@ export const makeWal = <E = MutationEvent>(
     const codec = (config.codec ?? LW1Codec) as EventCodec<E>
     const dir = config.dir
     const syncMode = config.syncMode ?? SyncMode.GroupSync()
-    const method: SyncMethod = config.syncMethod ?? "fdatasync"
+    const backend: SyncBackendShape = config.syncMethod === "fsync"
+      ? SyncBackend.fsync
+      : config.syncMethod === "fdatasync"
+      ? SyncBackend.fdatasync
+      : yield* SyncBackend
     const target = config.segmentTargetBytes ?? DEFAULT_TARGET
     const fence = config.checkpointLsn ?? 0n
+    const asyncCfg = config.asyncSegmentSync === true ? {} : config.asyncSegmentSync || undefined
+    const maxPendingSegments = Math.max(1, asyncCfg?.maxPendingSegments ?? 4)
+    const maxPendingBytes = Math.max(1, asyncCfg?.maxPendingBytes ?? 64 * 1024 * 1024)
+    const retries = Math.max(0, asyncCfg?.retries ?? 2)
+    const recoveryMode = config.recovery ?? "strict"
 
     // 1. Directory and lock.
     yield* io.mkdirp(dir)
@@ -321,23 +397,42 @@ export const makeWal = <E = MutationEvent>(
         }))
     })
 
-    let active: ActiveSegment
+    let active: SegmentFile
     let nextLsn: Lsn
     const truncated: Array<{ file: string; fromBytes: number; toBytes: number }> = []
-    const fresh = outcome.segments.length === 0
+    const setAside: Array<string> = []
+    let segments = outcome.segments
+    const fresh = segments.length === 0
+    const torn = outcome.tornTail
+    if (torn !== undefined && recoveryMode === "truncate" && torn.segmentId !== segments[segments.length - 1]!.id) {
+      // Recovery mode "truncate": the log ends at the first unreadable record. Later segments are set
+      // aside, renamed so that listing ignores them but the bytes stay for inspection.
+      for (const seg of segments) {
+        if (seg.id > torn.segmentId) {
+          yield* io.rename(seg.path, `${seg.path}.corrupt`)
+          setAside.push(seg.name)
+        }
+      }
+      yield* io.syncDir(dir)
+      segments = segments.filter((seg) => seg.id <= torn.segmentId)
+    }
     if (fresh) {
-      active = yield* createSegment(io, dir, FIRST_SEGMENT, 1n as Lsn, method)
+      active = yield* createSegment(io, backend, dir, FIRST_SEGMENT, 1n as Lsn)
       yield* io.syncDir(dir)
       nextLsn = 1n as Lsn
     } else {
-      const last = outcome.segments[outcome.segments.length - 1]!
+      const last = segments[segments.length - 1]!
       // 3. Reopen the highest-id segment (canonical path) for append at the last good offset.
       const path = segmentPath(dir, last.id)
       const header = yield* readSegmentHeader(io, path)
-      if (header.sealed) return yield* new BadSegmentHeader({ reason: "segment is sealed; cannot append" })
       const handle = yield* io.open(path, "readwrite")
       const size = yield* handle.size.pipe(Effect.tapError(() => handle.close))
       const offset = outcome.lastGoodOffset
+      const sealedButTorn = header.sealed && recoveryMode === "truncate" && torn?.segmentId === last.id
+      if (header.sealed && !sealedButTorn) {
+        yield* handle.close
+        return yield* new BadSegmentHeader({ reason: "segment is sealed; cannot append" })
+      }
       if (offset < SEGMENT_HEADER_SIZE) {
         yield* handle.close
         return yield* new BadSegmentHeader({ reason: "append offset before segment payload" })
@@ -347,17 +442,16 @@ export const makeWal = <E = MutationEvent>(
         return yield* new BadSegmentHeader({ reason: "append offset past end of segment" })
       }
       // 4. Cut a torn tail in the active segment; anywhere else it is corruption.
-      const torn = outcome.tornTail
       if (torn !== undefined) {
         if (torn.segmentId !== last.id) {
           yield* handle.close
           return yield* new Malformed({ reason: `torn tail found in sealed segment ${torn.segmentPath}` })
         }
         // Why cut: the bytes after the last good record belong to a write that
-        // never completed (or to garbage); keeping them would make every later
+        // never completed (or are garbage); keeping them would make every later
         // append unreadable. Nothing acknowledged as durable lies there.
         yield* handle.truncate(torn.lastGoodOffset).pipe(
-          Effect.andThen(method === "fsync" ? handle.sync : handle.datasync),
+          Effect.andThen(backend.sync(handle)),
           Effect.tapError(() => handle.close)
         )
         truncated.push({ file: last.name, fromBytes: size, toBytes: torn.lastGoodOffset })
@@ -368,31 +462,38 @@ export const makeWal = <E = MutationEvent>(
         return yield* lsnExhausted()
       }
       nextLsn = (outcome.maxLsn + 1n) as Lsn
-      active = {
-        id: last.id,
-        path,
-        handle,
-        baseLsn: header.baseLsn,
-        fileBytes: torn !== undefined ? torn.lastGoodOffset : offset,
-        pending: new ByteWriter(64 * 1024),
-        sealed: false
+      active = newSegmentFile(dir, last.id, handle, header.baseLsn, torn !== undefined ? torn.lastGoodOffset : offset, outcome.maxLsn)
+      if (sealedButTorn) {
+        // A sealed segment cannot take appends: start the next one (its base is the next LSN).
+        const id = nextSegmentId(last.id)
+        if (id === undefined) return yield* segmentIdExhausted()
+        yield* handle.close
+        active = yield* createSegment(io, backend, dir, id, nextLsn)
+        yield* io.syncDir(dir)
       }
-      // Bytes past the last good offset without a torn tail cannot exist (the scan read to EOF).
     }
 
     const state = yield* Ref.make<WalState>({
       nextLsn,
       writtenLsn: outcome.maxLsn,
       durableLsn: outcome.maxLsn,
-      oldestSegmentId: outcome.segments[0]?.id ?? FIRST_SEGMENT,
+      oldestSegmentId: segments[0]?.id ?? FIRST_SEGMENT,
       active,
+      syncQueue: [],
+      commitsSinceSync: 0,
       bgFailure: undefined
     })
     const stateLock = yield* Semaphore.make(1)
     const syncLock = yield* Semaphore.make(1)
+    // Wakes fibers waiting for durability or for the segment-sync queue to shrink.
+    const progress = yield* Ref.make(yield* Deferred.make<void>())
+    const notifyProgress = Effect.flatMap(Deferred.make<void>(), (next) =>
+      Effect.flatMap(Ref.getAndSet(progress, next), (d) => Deferred.succeed(d, undefined)))
 
-    // Close the active segment's file when the scope ends (after the final fsync below).
-    yield* Effect.addFinalizer(() => Effect.flatMap(Ref.get(state), (s) => s.active.handle.close))
+    // Close the segment files when the scope ends (after the final fsync below).
+    yield* Effect.addFinalizer(() =>
+      Effect.flatMap(Ref.get(state), (s) => Effect.forEach([...s.syncQueue, s.active], (f) => f.handle.close, { discard: true }))
+    )
 
     const recovery: RecoveryReport<E> = {
       events: collected,
@@ -402,22 +503,33 @@ export const makeWal = <E = MutationEvent>(
       checkpointLsnObserved: outcome.checkpointLsnObserved,
       tornTail: outcome.tornTail,
       truncated,
+      setAside,
       fresh
     }
 
     // -----------------------------------------------------------------------
-    // Internals (all run under stateLock unless said otherwise)
+    // Internals
 
     const poisoned = (s: WalState) => new Poisoned(s.bgFailure !== undefined ? { bgFailure: s.bgFailure } : {})
 
     const health = Effect.flatMap(Ref.get(state), (s) => (s.bgFailure !== undefined ? Effect.fail(poisoned(s)) : Effect.void))
 
     const latch = (text: string) =>
-      Ref.update(state, (s) => (s.bgFailure !== undefined ? s : { ...s, bgFailure: text }))
+      Effect.andThen(
+        Ref.update(state, (s) => (s.bgFailure !== undefined ? s : { ...s, bgFailure: text })),
+        notifyProgress
+      )
 
-    const syncFile = (h: FileHandle) => (method === "fsync" ? h.sync : h.datasync)
+    /** The durable LSN: contiguous — never past the first segment that is not fully synced. */
+    const recomputeDurable = (s: WalState): WalState => {
+      const head = s.syncQueue[0] ?? s.active
+      return head.syncedLsn > s.durableLsn ? { ...s, durableLsn: head.syncedLsn } : s
+    }
 
-    /** Writes the pending buffer to the file with one write. A failed write poisons the log (the file's tail is then unknown). */
+    const timedSync = (f: FileHandle) =>
+      backend.sync(f).pipe(Effect.trackDuration(M.fsyncLatency), Effect.tap(() => Metric.update(M.fsyncs, 1)))
+
+    /** Writes the pending buffer with one write (under stateLock). A failed write poisons the log: the file's tail is then unknown. */
     const writePending: Effect.Effect<void, WalError> = Effect.gen(function* () {
       const s = yield* Ref.get(state)
       const a = s.active
@@ -425,61 +537,96 @@ export const makeWal = <E = MutationEvent>(
       const bytes = a.pending.bytes()
       const r = yield* Effect.exit(a.handle.write(bytes, a.fileBytes))
       if (Exit.isFailure(r)) {
-        const err = r.cause.reasons.find((x) => x._tag === "Fail")
-        const msg = err && err._tag === "Fail" ? String((err.error as WalError).message) : "write failed"
-        yield* latch(`write failed: ${msg}`)
+        yield* latch(`write failed: ${failureText(r.cause)}`)
         return yield* Effect.failCause(r.cause)
       }
       a.fileBytes += bytes.length
+      yield* Metric.update(M.bytesWritten, bytes.length)
       a.pending.reset()
       const written = (s.nextLsn - 1n) as Lsn
-      yield* Ref.set(state, {
-        ...s,
-        writtenLsn: written,
-        durableLsn: syncMode._tag === "None" && written > s.durableLsn ? written : s.durableLsn
-      })
+      if (syncMode._tag === "None") {
+        a.syncedLsn = written
+        yield* Ref.set(state, { ...s, writtenLsn: written, durableLsn: written > s.durableLsn ? written : s.durableLsn })
+        yield* notifyProgress
+      } else {
+        yield* Ref.set(state, { ...s, writtenLsn: written })
+      }
     })
 
     /**
-     * Write + fsync of the active segment, then `durableLsn = nextLsn − 1`.
-     * Runs under syncLock; the fsync itself runs outside stateLock so that
-     * committers keep appending to the pending buffer meanwhile.
-     * `latchPrefix` names the failure in the poison latch.
+     * Write + fsync of the active segment (lora-wal's force_fsync): afterwards
+     * the active segment is synced through `nextLsn − 1`. Runs under syncLock;
+     * the fsync itself runs outside stateLock so committers keep appending.
+     * `latchPrefix` names a failure in the poison latch.
      */
     const syncNow = (latchPrefix: string): Effect.Effect<void, WalError> =>
       Effect.gen(function* () {
-        const [handle, covered] = yield* stateLock.withPermit(
+        const [file, covered, group] = yield* stateLock.withPermit(
           Effect.gen(function* () {
             yield* writePending
             const s = yield* Ref.get(state)
-            return [s.active.handle, (s.nextLsn > 0n ? s.nextLsn - 1n : 0n) as Lsn] as const
+            yield* Ref.set(state, { ...s, commitsSinceSync: 0 })
+            return [s.active, (s.nextLsn > 0n ? s.nextLsn - 1n : 0n) as Lsn, s.commitsSinceSync] as const
           })
         )
         if (syncMode._tag === "None") return
-        const r = yield* Effect.exit(syncFile(handle))
+        const r = yield* Effect.exit(timedSync(file.handle))
         if (Exit.isFailure(r)) {
-          const err = r.cause.reasons.find((x) => x._tag === "Fail")
-          const msg = err && err._tag === "Fail" ? String((err.error as WalError).message) : "fsync failed"
-          yield* latch(`${latchPrefix}: ${msg}`)
+          yield* latch(`${latchPrefix}: ${failureText(r.cause)}`)
           return yield* Effect.failCause(r.cause)
         }
-        yield* Ref.update(state, (s) => (covered > s.durableLsn ? { ...s, durableLsn: covered } : s))
+        if (group > 0) yield* Metric.update(M.groupSize, group)
+        if (covered > file.syncedLsn) file.syncedLsn = covered
+        yield* Ref.update(state, recomputeDurable)
+        yield* notifyProgress
       })
 
-    /** Waits until `lsn` is durable, sharing fsyncs with concurrent waiters (group commit). */
+    /**
+     * Waits until `lsn` is durable. Group commit: a waiter either finds its LSN
+     * covered or performs one write + one fsync for everything pending, which
+     * covers every committer that appended meanwhile.
+     */
     const awaitCovered = (lsn: bigint): Effect.Effect<void, WalError> =>
-      Effect.flatMap(Ref.get(state), (s0) => {
-        if (s0.durableLsn >= lsn) return Effect.void
-        return syncLock.withPermit(
-          Effect.gen(function* () {
-            const s = yield* Ref.get(state)
-            if (s.durableLsn >= lsn) return
-            if (s.bgFailure !== undefined) return yield* poisoned(s)
-            // Let committers that are ready to run append first, so that this fsync covers them too.
-            yield* Effect.yieldNow
-            yield* syncNow("fsync failed")
-          })
-        )
+      Effect.gen(function* () {
+        for (;;) {
+          const wake = yield* Ref.get(progress)
+          const s = yield* Ref.get(state)
+          if (s.durableLsn >= lsn) return
+          if (s.bgFailure !== undefined) return yield* poisoned(s)
+          const activeCovers = s.active.syncedLsn >= lsn
+          if (activeCovers && s.syncQueue.length === 0) {
+            // Synced already (e.g. by a rotation's seal, which by itself does not move durableLsn in lora-wal).
+            yield* Ref.update(state, recomputeDurable)
+            continue
+          }
+          if (!activeCovers && (s.syncQueue.length === 0 || lsn >= s.active.baseLsn)) {
+            yield* syncLock.withPermit(
+              Effect.gen(function* () {
+                const s2 = yield* Ref.get(state)
+                if (s2.durableLsn >= lsn || s2.active.syncedLsn >= lsn) return
+                if (s2.bgFailure !== undefined) return yield* poisoned(s2)
+                // Let committers that are ready to run append first, so this fsync covers them too.
+                yield* Effect.yieldNow
+                yield* syncNow("fsync failed")
+              })
+            )
+            continue
+          }
+          // Covered by the active segment but blocked by an older segment's background fsync.
+          yield* Deferred.await(wake)
+        }
+      })
+
+    // ---- Rotation and the segment-sync queue
+
+    const syncQueue = yield* Queue.unbounded<SegmentFile>()
+
+    /** fsync, sealed header, fsync (spec §2.2 seal), with bounded retries when run in the background. */
+    const sealFile = (f: SegmentFile) =>
+      Effect.gen(function* () {
+        yield* timedSync(f.handle)
+        yield* f.handle.write(encodeSegmentHeader(f.baseLsn, true), 0)
+        yield* timedSync(f.handle)
       })
 
     /** Seal the active segment and start the next one (spec §6.4). Runs under syncLock + stateLock. */
@@ -488,38 +635,87 @@ export const makeWal = <E = MutationEvent>(
       const a = s.active
       if (!a.sealed) {
         yield* writePending
-        yield* syncFile(a.handle)
-        yield* a.handle.write(encodeSegmentHeader(a.baseLsn, true), 0)
-        yield* syncFile(a.handle)
+        if (asyncCfg === undefined) {
+          yield* sealFile(a)
+          a.syncedLsn = a.lastLsn
+        }
         a.sealed = true
       }
       const id = nextSegmentId(a.id)
       if (id === undefined) return yield* segmentIdExhausted()
       const s2 = yield* Ref.get(state)
-      const seg = yield* createSegment(io, dir, id, s2.nextLsn, method)
+      const seg = yield* createSegment(io, backend, dir, id, s2.nextLsn)
       yield* io.syncDir(dir).pipe(Effect.tapError(() => seg.handle.close))
-      yield* a.handle.close
-      yield* Ref.set(state, { ...s2, active: seg })
+      if (asyncCfg === undefined) {
+        yield* a.handle.close
+        yield* Ref.set(state, { ...s2, active: seg })
+      } else {
+        yield* Ref.set(state, { ...s2, active: seg, syncQueue: [...s2.syncQueue, a] })
+        yield* Metric.update(M.pendingSegments, s2.syncQueue.length + 1)
+        yield* Queue.offer(syncQueue, a)
+      }
     })
 
-    const bytesInActive = (a: ActiveSegment) => a.fileBytes + a.pending.length
+    if (asyncCfg !== undefined) {
+      // The segment-sync worker: strictly FIFO, one segment at a time.
+      const worker = Effect.gen(function* () {
+        for (;;) {
+          const f = yield* Queue.take(syncQueue)
+          const r = yield* Effect.exit(sealFile(f).pipe(Effect.retry(Schedule.recurs(retries))))
+          if (Exit.isFailure(r)) {
+            yield* latch(`segment fsync failed: ${failureText(r.cause)}`)
+            return
+          }
+          f.syncedLsn = f.lastLsn
+          yield* f.handle.close
+          const left = yield* Ref.modify(state, (s) => {
+            const next = recomputeDurable({ ...s, syncQueue: s.syncQueue.filter((x) => x !== f) })
+            return [next.syncQueue.length, next] as const
+          })
+          yield* Metric.update(M.pendingSegments, left)
+          yield* notifyProgress
+        }
+      })
+      yield* Effect.forkScoped(worker)
+    }
+
+    const queuedBytes = (s: WalState) => s.syncQueue.reduce((n, f) => n + f.fileBytes, 0)
+
+    /** Backpressure: wait (do not fail) while the segment-sync queue is over its limits. */
+    const backpressure: Effect.Effect<void, WalError> = asyncCfg === undefined
+      ? Effect.void
+      : Effect.gen(function* () {
+        for (;;) {
+          const wake = yield* Ref.get(progress)
+          const s = yield* Ref.get(state)
+          if (s.bgFailure !== undefined) return yield* poisoned(s)
+          if (s.syncQueue.length < maxPendingSegments && queuedBytes(s) < maxPendingBytes) return
+          yield* Deferred.await(wake)
+        }
+      })
+
+    const bytesInActive = (a: SegmentFile) => a.fileBytes + a.pending.length
 
     const needsRotation = (s: WalState) =>
-      // Never seal an empty segment (the reference does so for a target ≤ 32 and the log becomes unopenable).
+      // Never seal an empty segment (the reference does for a target ≤ 32, and the log becomes unopenable).
       s.active.sealed || (bytesInActive(s.active) >= target && bytesInActive(s.active) > SEGMENT_HEADER_SIZE)
 
-    /** Runs `f` under stateLock, rotating first when the active segment is full (transaction boundaries only). */
+    /** Runs `f` under stateLock at a transaction boundary, rotating first when the active segment is full. */
     const atTxBoundary = <A>(f: Effect.Effect<A, WalError>): Effect.Effect<A, WalError> =>
-      Effect.flatMap(Ref.get(state), (s) =>
-        needsRotation(s)
-          ? syncLock.withPermit(stateLock.withPermit(
-            Effect.flatMap(Ref.get(state), (s2) => (needsRotation(s2) ? Effect.andThen(rotate, f) : f))
-          ))
-          : stateLock.withPermit(f))
+      Effect.andThen(
+        backpressure,
+        Effect.flatMap(Ref.get(state), (s) =>
+          needsRotation(s)
+            ? syncLock.withPermit(stateLock.withPermit(
+              Effect.flatMap(Ref.get(state), (s2) => (needsRotation(s2) ? Effect.andThen(rotate, f) : f))
+            ))
+            : stateLock.withPermit(f))
+      )
 
-    /** Allocates `n` consecutive LSNs and encodes records into the pending buffer with `write(firstLsn)`. */
+    /** Allocates `n` consecutive LSNs and encodes records into the pending buffer with `write(firstLsn)` (under stateLock). */
     const appendRecords = (
       n: bigint,
+      commits: number,
       write: (w: ByteWriter, first: bigint) => void
     ): Effect.Effect<Lsn, WalError> =>
       Effect.gen(function* () {
@@ -536,7 +732,8 @@ export const makeWal = <E = MutationEvent>(
           w.truncate(mark)
           return yield* (e instanceof CodecFailure ? codecFailureToWalError(e, "Encode") : new Encode({ reason: String(e) }))
         }
-        yield* Ref.set(state, { ...s, nextLsn: (first + n) as Lsn })
+        s.active.lastLsn = (first + n - 1n) as Lsn
+        yield* Ref.set(state, { ...s, nextLsn: (first + n) as Lsn, commitsSinceSync: s.commitsSinceSync + commits })
         return first
       })
 
@@ -550,7 +747,7 @@ export const makeWal = <E = MutationEvent>(
         const durable = wantsDurable(options)
         const begin = yield* atTxBoundary(
           Effect.gen(function* () {
-            const b = yield* appendRecords(3n, (w, first) => {
+            const b = yield* appendRecords(3n, 1, (w, first) => {
               const mark = w.length
               writeMarker(w, RecordKind.TxBegin, first, 0n)
               try {
@@ -563,75 +760,79 @@ export const makeWal = <E = MutationEvent>(
               }
               writeMarker(w, RecordKind.TxCommit, first + 2n, first)
             })
+            // A durable committer under PerCommit leaves the write to the group's fsync leader.
             if (!durable || syncMode._tag !== "PerCommit") yield* writePending
             return b
           }).pipe(Effect.uninterruptible)
         )
+        yield* Metric.update(M.commits, 1)
         const commitLsn = (begin + 2n) as Lsn
         if (durable) yield* awaitCovered(commitLsn)
         return { _tag: "Committed", beginLsn: begin, batchLsn: (begin + 1n) as Lsn, commitLsn } as const
       })
 
-    const single = (kind: "begin" | "append" | "batch" | "commit" | "abort" | "checkpoint") =>
-    (write: (w: ByteWriter, lsn: bigint) => void) =>
-      Effect.flatMap(health, () =>
-        (kind === "begin" ? atTxBoundary : (f: Effect.Effect<Lsn, WalError>) => stateLock.withPermit(f))(
-          appendRecords(1n, write)
-        ))
+    const appendOne = (boundary: boolean, commits: number, write: (w: ByteWriter, lsn: bigint) => void) =>
+      Effect.andThen(
+        health,
+        (boundary ? atTxBoundary : <A>(f: Effect.Effect<A, WalError>) => stateLock.withPermit(f))(
+          appendRecords(1n, commits, write)
+        )
+      )
+
+    const truncateUpTo = (fenceLsn: bigint): Effect.Effect<TruncateResult, WalError> =>
+      syncLock.withPermit(stateLock.withPermit(Effect.gen(function* () {
+        const listed = yield* listSegments(io, dir)
+        const s = yield* Ref.get(state)
+        const keepFrom = s.active.id > 0n ? s.active.id - 1n : 0n
+        const queued = new Set(s.syncQueue.map((f) => f.id))
+        const drop: Array<SegmentEntry> = []
+        for (let i = 0; i < listed.length; i++) {
+          const seg = listed[i]!
+          if (seg.id >= keepFrom || queued.has(seg.id)) break
+          const succ = listed[i + 1]
+          if (!succ) break
+          const succBase = (yield* readSegmentHeader(io, succ.path)).baseLsn as bigint
+          if ((succBase > 0n ? succBase - 1n : 0n) <= fenceLsn) drop.push(seg)
+        }
+        let oldest = s.oldestSegmentId
+        for (const seg of drop) {
+          yield* io.remove(seg.path)
+          if (seg.id >= oldest) {
+            const n = nextSegmentId(seg.id)
+            if (n === undefined) return yield* segmentIdExhausted()
+            oldest = n
+          }
+        }
+        // Why fsync the directory: the unlinks must be durable before the caller relies on the fence.
+        if (listed.length > 0 && oldest !== listed[0]!.id) yield* io.syncDir(dir)
+        yield* Ref.update(state, (st) => ({ ...st, oldestSegmentId: oldest }))
+        return { removed: drop.map((d) => d.id), oldestSegmentId: oldest }
+      })))
 
     const service: WalService<E> = {
       recovery,
       commitTx,
-      begin: single("begin")((w, lsn) => writeMarker(w, RecordKind.TxBegin, lsn, 0n)),
-      append: (tx, event) => single("append")((w, lsn) => writeMutation(w, codec, lsn, tx, event)),
+      begin: appendOne(true, 0, (w, lsn) => writeMarker(w, RecordKind.TxBegin, lsn, 0n)),
+      append: (tx, event) => appendOne(false, 0, (w, lsn) => writeMutation(w, codec, lsn, tx, event)),
       appendBatch: (tx, events) =>
-        single("batch")((w, lsn) => {
+        appendOne(false, 0, (w, lsn) => {
           writeMutationBatch(w, codec, lsn, tx, events)
         }),
       commit: (tx, options) =>
         Effect.gen(function* () {
-          const durable = wantsDurable(options)
-          const lsn = yield* single("commit")((w, l) => writeMarker(w, RecordKind.TxCommit, l, tx))
+          const lsn = yield* appendOne(false, 1, (w, l) => writeMarker(w, RecordKind.TxCommit, l, tx))
           yield* stateLock.withPermit(writePending)
-          if (durable) yield* awaitCovered(lsn)
+          yield* Metric.update(M.commits, 1)
+          if (wantsDurable(options)) yield* awaitCovered(lsn)
           return lsn
         }),
-      abort: (tx) => single("abort")((w, lsn) => writeMarker(w, RecordKind.TxAbort, lsn, tx)),
+      abort: (tx) => appendOne(false, 0, (w, lsn) => writeMarker(w, RecordKind.TxAbort, lsn, tx)),
       checkpointMarker: (snapshotLsn) =>
-        single("checkpoint")((w, lsn) => writeMarker(w, RecordKind.Checkpoint, lsn, snapshotLsn)),
+        appendOne(false, 0, (w, lsn) => writeMarker(w, RecordKind.Checkpoint, lsn, snapshotLsn)),
       flush: Effect.andThen(health, stateLock.withPermit(writePending)),
       forceFsync: Effect.andThen(health, syncLock.withPermit(syncNow("fsync failed"))),
       awaitDurable: (lsn) => Effect.andThen(health, awaitCovered(lsn)),
-      truncateUpTo: (fenceLsn) =>
-        syncLock.withPermit(stateLock.withPermit(Effect.gen(function* () {
-          const segments = yield* listSegments(io, dir)
-          const s = yield* Ref.get(state)
-          const keepFrom = s.active.id > 0n ? s.active.id - 1n : 0n
-          const drop: Array<SegmentEntry> = []
-          for (let i = 0; i < segments.length; i++) {
-            const seg = segments[i]!
-            if (seg.id >= keepFrom) break
-            const succ = segments[i + 1]
-            if (!succ) break
-            const succBase = (yield* readSegmentHeader(io, succ.path)).baseLsn as bigint
-            const lastInSeg = succBase > 0n ? succBase - 1n : 0n
-            if (lastInSeg <= fenceLsn) drop.push(seg)
-            else break
-          }
-          let oldest = s.oldestSegmentId
-          for (const seg of drop) {
-            yield* io.remove(seg.path)
-            if (seg.id >= oldest) {
-              const n = nextSegmentId(seg.id)
-              if (n === undefined) return yield* segmentIdExhausted()
-              oldest = n
-            }
-          }
-          // Why fsync the directory: the unlinks must be durable before anyone relies on the space or the fence.
-          if (segments.length > 0 && oldest !== segments[0]!.id) yield* io.syncDir(dir)
-          yield* Ref.update(state, (st) => ({ ...st, oldestSegmentId: oldest }))
-          return { removed: drop.map((d) => d.id), oldestSegmentId: oldest }
-        }))),
+      truncateUpTo,
       nextLsn: Effect.map(Ref.get(state), (s) => s.nextLsn),
       writtenLsn: Effect.map(Ref.get(state), (s) => s.writtenLsn),
       durableLsn: Effect.map(Ref.get(state), (s) => s.durableLsn),
@@ -647,6 +848,8 @@ export const makeWal = <E = MutationEvent>(
         oldestSegmentId: s.oldestSegmentId,
         activeSegmentBytes: bytesInActive(s.active),
         pendingBytes: s.active.pending.length,
+        pendingSegments: s.syncQueue.length,
+        pendingSegmentBytes: queuedBytes(s),
         bgFailure: s.bgFailure,
         syncMode: syncMode._tag
       }))
@@ -663,13 +866,20 @@ export const makeWal = <E = MutationEvent>(
       )
     }
 
-    // Close: final write + fsync (errors ignored) runs first; then the flusher is interrupted,
-    // the file closed and the lock released (finalizers run in reverse order of registration).
+    // Close: the final write + fsync runs first (after the segment-sync queue drained); then the
+    // flusher and worker are interrupted, the files closed and the lock released (finalizers run in
+    // reverse order of registration).
     yield* Effect.addFinalizer(() =>
       Effect.gen(function* () {
+        for (;;) {
+          const wake = yield* Ref.get(progress)
+          const s = yield* Ref.get(state)
+          if (s.syncQueue.length === 0 || s.bgFailure !== undefined) break
+          yield* Deferred.await(wake)
+        }
         const s = yield* Ref.get(state)
         if (s.bgFailure !== undefined) {
-          // Poisoned: still try to hand pending bytes to the OS, but never claim durability.
+          // Poisoned: still hand pending bytes to the OS, but never claim durability.
           yield* Effect.ignore(stateLock.withPermit(writePending))
           return
         }

@@ -151,7 +151,7 @@ describe("record framing (spec §3, Appendix A, §8)", () => {
     })
     it("CRC mismatch names the stored and computed CRC and the lsn", () => {
       const b = rec.slice()
-      b[24] ^= 0xff
+      b[24] = b[24]! ^ 0xff
       const stored = new DataView(b.buffer).getUint32(21, true)
       const computed = crc32(b, 0, 21)
       expect(msg(b)).toBe(

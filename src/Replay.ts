@@ -74,6 +74,8 @@ export interface ReplayOutcome {
   /** Committed transactions / events emitted. */
   readonly transactionCount: number
   readonly eventCount: number
+  /** True when replay stopped at `untilLsn` (point-in-time recovery). */
+  readonly reachedUntil: boolean
 }
 
 /**
@@ -187,6 +189,12 @@ export interface ReplayOptions<E, R> {
   readonly chunkBytes?: number
   /** Segments to walk (default: a fresh listing of `dir`). */
   readonly segments?: ReadonlyArray<SegmentEntry>
+  /**
+   * Point-in-time recovery: replay stops (cleanly) at the first record whose
+   * LSN is above this one, so only transactions committed at or below it are
+   * emitted. Default: replay everything.
+   */
+  readonly untilLsn?: bigint
 }
 
 /**
@@ -218,6 +226,9 @@ export const replayDirectory = <E, R = never>(
     const baseLsns = new Map<bigint, Lsn>()
     let lastGoodOffset = SEGMENT_HEADER_SIZE
     let tornTail: TornTail | undefined
+    const until = options.untilLsn
+    let reachedUntil = false
+    const STOP = "until" as const
     for (const seg of segments) {
       const header = yield* readSegmentHeader(io, seg.path)
       const bad = machine.beginSegment(header.baseLsn, seg.path)
@@ -228,10 +239,17 @@ export const replayDirectory = <E, R = never>(
         io,
         seg.path,
         codec,
-        (record: WalRecord<E>, _frame: Frame) => machine.apply(record),
+        (record: WalRecord<E>, _frame: Frame) =>
+          until !== undefined && record.lsn > until ? STOP : machine.apply(record),
         options.chunkBytes !== undefined ? { chunkBytes: options.chunkBytes } : {}
+      ).pipe(
+        Effect.catchIf((e): e is typeof STOP => e === STOP, () => {
+          reachedUntil = true
+          return Effect.succeed(undefined)
+        })
       )
       yield* drain
+      if (scan === undefined) break
       lastGoodOffset = scan.lastGoodOffset
       if (scan.failure) {
         tornTail = { segmentPath: seg.path, segmentId: seg.id, lastGoodOffset: scan.failure.offset, cause: scan.failure.error }
@@ -246,6 +264,7 @@ export const replayDirectory = <E, R = never>(
       segments,
       baseLsns,
       transactionCount: machine.transactions,
-      eventCount: machine.events
+      eventCount: machine.events,
+      reachedUntil
     }
   })

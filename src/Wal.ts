@@ -43,6 +43,7 @@
  * @module
  */
 import { Context, Deferred, Duration, Effect, Exit, Layer, Metric, Option, Queue, Ref, Schedule, type Scope, Semaphore } from "effect"
+import { archiveSegment, type ArchiveConfig, pruneArchive } from "./Archive.js"
 import { acquireDirLock } from "./DirLock.js"
 import type { EventCodec } from "./EventCodec.js"
 import { LW1Codec } from "./event/LW1.js"
@@ -155,6 +156,12 @@ export interface WalConfig<E = MutationEvent> {
   readonly asyncSegmentSync?: boolean | AsyncSegmentSync
   /** Default `"strict"`. */
   readonly recovery?: RecoveryMode
+  /**
+   * Archive instead of delete: `truncateUpTo` moves dropped segments into
+   * `archive.dir` (fsynced file and directory entry before the live file is
+   * deleted), then prunes the archive (see `Archive.ts`). Default: delete.
+   */
+  readonly archive?: ArchiveConfig
 }
 
 /** What an open recovered. */
@@ -204,8 +211,10 @@ export interface CommitOptions {
 
 /** What `truncateUpTo` did. */
 export interface TruncateResult {
-  /** Ids of the segment files deleted, ascending. */
+  /** Ids of the segment files removed from the WAL directory (deleted or archived), ascending. */
   readonly removed: ReadonlyArray<SegmentId>
+  /** Names of archived segments pruned from the archive. */
+  readonly pruned: ReadonlyArray<string>
   readonly oldestSegmentId: SegmentId
 }
 
@@ -263,9 +272,12 @@ export interface WalService<E> {
   /** Waits until `durableLsn ≥ lsn`, triggering an fsync when needed. Fails with `Poisoned` if the log is or becomes poisoned. */
   readonly awaitDurable: (lsn: bigint) => Effect.Effect<void, WalError>
   /**
-   * Deletes sealed segments whose every LSN is ≤ `fenceLsn` (segment i goes
-   * when base(i + 1) − 1 ≤ fence); never the active segment nor the one whose
-   * id is one less. Not gated by poisoning (lora-wal §6.7).
+   * Deletes (or, with `archive` configured, archives) sealed segments whose
+   * every LSN is ≤ `fenceLsn` (segment i goes when base(i + 1) − 1 ≤ fence);
+   * never the active segment, the one whose id is one less, nor one still
+   * awaiting its background fsync. Not gated by poisoning (lora-wal §6.7).
+   * Errors: `Io`, `BadSegmentHeader` (a successor's header), `Malformed`
+   * (the archive holds a different file of the same name).
    */
   readonly truncateUpTo: (fenceLsn: bigint) => Effect.Effect<TruncateResult, WalError>
   readonly nextLsn: Effect.Effect<Lsn>
@@ -796,6 +808,7 @@ export const makeWal = <E = MutationEvent>(
         }
         let oldest = s.oldestSegmentId
         for (const seg of drop) {
+          if (config.archive !== undefined) yield* archiveSegment(io, backend, config.archive.dir, seg)
           yield* io.remove(seg.path)
           if (seg.id >= oldest) {
             const n = nextSegmentId(seg.id)
@@ -806,7 +819,8 @@ export const makeWal = <E = MutationEvent>(
         // Why fsync the directory: the unlinks must be durable before the caller relies on the fence.
         if (listed.length > 0 && oldest !== listed[0]!.id) yield* io.syncDir(dir)
         yield* Ref.update(state, (st) => ({ ...st, oldestSegmentId: oldest }))
-        return { removed: drop.map((d) => d.id), oldestSegmentId: oldest }
+        const pruned = config.archive !== undefined ? yield* pruneArchive(io, config.archive, dir, fenceLsn) : []
+        return { removed: drop.map((d) => d.id), pruned, oldestSegmentId: oldest }
       })))
 
     const service: WalService<E> = {

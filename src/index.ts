@@ -14,9 +14,11 @@ export * from "./event/index.js"
 export * as WalError from "./WalError.js"
 export type { WalError as WalErrorType } from "./WalError.js"
 export {
+  type AsyncSegmentSync,
   type CommitOptions,
   type CommitResult,
   makeWal,
+  type RecoveryMode,
   type RecoveryReport,
   SyncMode,
   type SyncMethod,
@@ -36,3 +38,13 @@ export { scanSegment, scanSegmentFile, type ScanOutcome, type ReadFailure } from
 export * as Record from "./format/Record.js"
 export * as SegmentHeader from "./format/SegmentHeader.js"
 export { ByteReader, ByteWriter, CodecFailure } from "./format/Bytes.js"
+export {
+  archiveSegment,
+  type ArchiveConfig,
+  type ArchiveReplayOptions,
+  listArchiveAndLive,
+  pruneArchive,
+  replayWithArchive
+} from "./Archive.js"
+export { SyncBackend, type SyncBackendShape } from "./SyncBackend.js"
+export * as WalMetrics from "./WalMetrics.js"

@@ -269,7 +269,13 @@ export interface WalService<E> {
   readonly flush: Effect.Effect<void, WalError>
   /** Writes pending bytes and fsyncs the active segment; `durableLsn` becomes `nextLsn − 1`. */
   readonly forceFsync: Effect.Effect<void, WalError>
-  /** Waits until `durableLsn ≥ lsn`, triggering an fsync when needed. Fails with `Poisoned` if the log is or becomes poisoned. */
+  /**
+   * Waits until `durableLsn ≥ lsn` (lora-wal's `wait_for_lsn`; compose with
+   * `Effect.timeout` for the timed variant). Under `GroupSync` it waits for the
+   * flusher's next tick (or any other fsync) without forcing one; under
+   * `PerCommit` and `None` it performs the covering fsync / write itself.
+   * Fails with `Poisoned` if the log is or becomes poisoned while waiting.
+   */
   readonly awaitDurable: (lsn: bigint) => Effect.Effect<void, WalError>
   /**
    * Deletes (or, with `archive` configured, archives) sealed segments whose
@@ -605,6 +611,11 @@ export const makeWal = <E = MutationEvent>(
           const s = yield* Ref.get(state)
           if (s.durableLsn >= lsn) return
           if (s.bgFailure !== undefined) return yield* poisoned(s)
+          if (lsn >= s.nextLsn) {
+            // Not allocated yet: no fsync can cover it. Wait for the next durability change.
+            yield* Deferred.await(wake)
+            continue
+          }
           const activeCovers = s.active.syncedLsn >= lsn
           if (activeCovers && s.syncQueue.length === 0) {
             // Synced already (e.g. by a rotation's seal, which by itself does not move durableLsn in lora-wal).
@@ -625,6 +636,22 @@ export const makeWal = <E = MutationEvent>(
             continue
           }
           // Covered by the active segment but blocked by an older segment's background fsync.
+          yield* Deferred.await(wake)
+        }
+      })
+
+    /**
+     * GroupSync's `awaitDurable`: waits for the flusher (or any other fsync) to
+     * cover `lsn` — it tells when, it does not force an fsync (use
+     * `forceFsync` or `{ durability: "durable" }` for that).
+     */
+    const awaitTick = (lsn: bigint): Effect.Effect<void, WalError> =>
+      Effect.gen(function* () {
+        for (;;) {
+          const wake = yield* Ref.get(progress)
+          const s = yield* Ref.get(state)
+          if (s.durableLsn >= lsn) return
+          if (s.bgFailure !== undefined) return yield* poisoned(s)
           yield* Deferred.await(wake)
         }
       })
@@ -845,7 +872,7 @@ export const makeWal = <E = MutationEvent>(
         appendOne(false, 0, (w, lsn) => writeMarker(w, RecordKind.Checkpoint, lsn, snapshotLsn)),
       flush: Effect.andThen(health, stateLock.withPermit(writePending)),
       forceFsync: Effect.andThen(health, syncLock.withPermit(syncNow("fsync failed"))),
-      awaitDurable: (lsn) => Effect.andThen(health, awaitCovered(lsn)),
+      awaitDurable: (lsn) => Effect.andThen(health, syncMode._tag === "GroupSync" ? awaitTick(lsn) : awaitCovered(lsn)),
       truncateUpTo,
       nextLsn: Effect.map(Ref.get(state), (s) => s.nextLsn),
       writtenLsn: Effect.map(Ref.get(state), (s) => s.writtenLsn),

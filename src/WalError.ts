@@ -148,6 +148,42 @@ export type RecordDecodeError = Decode | CrcMismatch | Truncated | UnknownKind |
 let errnoMessages: Map<number, [string, string]> | undefined
 
 /**
+ * glibc's `strerror` texts where they differ from libuv's (which Node's error
+ * map uses): lora-wal on Linux prints glibc's, e.g. `Input/output error`.
+ */
+const GLIBC_TEXT: Readonly<Record<string, string>> = {
+  EIO: "Input/output error",
+  ENOMEM: "Cannot allocate memory",
+  EBUSY: "Device or resource busy",
+  EEXIST: "File exists",
+  EXDEV: "Invalid cross-device link",
+  EISDIR: "Is a directory",
+  ENFILE: "Too many open files in system",
+  ETXTBSY: "Text file busy",
+  ESPIPE: "Illegal seek",
+  ENAMETOOLONG: "File name too long",
+  ENOLCK: "No locks available",
+  ELOOP: "Too many levels of symbolic links",
+  ENOTSUP: "Operation not supported",
+  EOPNOTSUPP: "Operation not supported",
+  ESTALE: "Stale file handle",
+  EDQUOT: "Disk quota exceeded",
+  ENOSPC: "No space left on device",
+  ENOENT: "No such file or directory",
+  EACCES: "Permission denied",
+  EPERM: "Operation not permitted",
+  EBADF: "Bad file descriptor",
+  EINVAL: "Invalid argument",
+  EMFILE: "Too many open files",
+  ENOTDIR: "Not a directory",
+  EROFS: "Read-only file system",
+  EAGAIN: "Resource temporarily unavailable",
+  EINTR: "Interrupted system call",
+  EFBIG: "File too large",
+  ENOTEMPTY: "Directory not empty"
+}
+
+/**
  * Rust's `io::Error` Display for an OS error: the C library's text with a
  * capital letter, then `(os error N)`, e.g. `No such file or directory (os error 2)`.
  */
@@ -155,6 +191,8 @@ const osErrorText = (code: string | undefined, fallback: string): string => {
   if (code === undefined) return fallback
   const n = (Os.constants.errno as Record<string, number | undefined>)[code]
   if (n === undefined) return fallback
+  const glibc = process.platform === "linux" ? GLIBC_TEXT[code] : undefined
+  if (glibc !== undefined) return `${glibc} (os error ${n})`
   errnoMessages ??= Util.getSystemErrorMap() as Map<number, [string, string]>
   const entry = errnoMessages.get(-n)
   if (entry === undefined) return fallback

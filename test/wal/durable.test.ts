@@ -101,7 +101,7 @@ describe("durable acknowledgements and group commit", () => {
       expect((yield* recoveredIds(disk)).length).toBe(160)
     }))
 
-  it.live("awaitDurable resolves once durableLsn ≥ lsn and composes with Effect.timeout", () =>
+  it.live("awaitDurable under GroupSync tells when (times out before a tick, resolves after any fsync); under PerCommit it fsyncs", () =>
     Effect.gen(function* () {
       const disk = makeMemoryFileIo()
       yield* withWal(disk, { syncMode: SyncMode.GroupSync({ interval: "1 hour" }) }, (wal) =>
@@ -109,10 +109,21 @@ describe("durable acknowledgements and group commit", () => {
           const r = yield* wal.commitTx([ev(1)])
           if (r._tag !== "Committed") throw new Error("not committed")
           expect(yield* wal.durableLsn).toBe(0n)
-          yield* wal.awaitDurable(r.commitLsn).pipe(Effect.timeout("1 second"))
+          const timedOut = yield* wal.awaitDurable(r.commitLsn).pipe(Effect.timeoutOption("50 millis"))
+          expect(Option.isNone(timedOut)).toBe(true)
+          const waiter = yield* Effect.forkChild(wal.awaitDurable(r.commitLsn))
+          yield* wal.forceFsync
+          yield* Fiber.join(waiter).pipe(Effect.timeout("1 second"))
           expect(yield* wal.durableLsn).toBe(r.commitLsn)
-          // Nothing pending: resolves at once.
-          yield* wal.awaitDurable(r.commitLsn)
+          yield* wal.awaitDurable(r.commitLsn) // covered: resolves at once
+        }))
+      yield* withWal(disk, { syncMode: SyncMode.PerCommit }, (wal) =>
+        Effect.gen(function* () {
+          const r = yield* wal.commitTx([ev(2)], { durability: "written" })
+          if (r._tag !== "Committed") throw new Error("not committed")
+          expect((yield* wal.durableLsn) < r.commitLsn).toBe(true)
+          yield* wal.awaitDurable(r.commitLsn).pipe(Effect.timeout("1 second"))
+          expect(yield* wal.durableLsn).toBeGreaterThanOrEqual(r.commitLsn)
         }))
     }))
 })

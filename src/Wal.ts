@@ -180,6 +180,8 @@ export interface RecoveryReport<E> {
   readonly truncated: ReadonlyArray<{ readonly file: string; readonly fromBytes: number; readonly toBytes: number }>
   /** Segment files set aside by `recovery: "truncate"` (renamed to `<name>.corrupt`). */
   readonly setAside: ReadonlyArray<string>
+  /** What the open repaired after an interrupted segment creation or rotation (human-readable). */
+  readonly repairs: ReadonlyArray<string>
   /** True when the directory held no segment and a fresh log was created. */
   readonly fresh: boolean
 }
@@ -348,14 +350,26 @@ const newSegmentFile = (dir: string, id: SegmentId, handle: FileHandle, baseLsn:
   sealed: false
 })
 
-/** Creates segment `id` with base `baseLsn`: exclusive create, header, fsync (the caller fsyncs the directory). */
+/**
+ * Creates segment `id` with base `baseLsn` so that a crash never leaves a
+ * half-made segment under its real name: the header is written and fsynced
+ * in `<name>.tmp` (ignored by listing), which is then renamed into place. The
+ * caller fsyncs the directory. (The reference creates the file in place; a
+ * crash between its create and its header write leaves a short highest
+ * segment, which {@link makeWal}'s open repairs.)
+ */
 const createSegment = (io: FileIoShape, backend: SyncBackendShape, dir: string, id: SegmentId, baseLsn: Lsn) =>
   Effect.gen(function* () {
-    const handle = yield* io.open(segmentPath(dir, id), "create")
-    yield* handle.write(encodeSegmentHeader(baseLsn, false), 0).pipe(
-      Effect.andThen(backend.sync(handle)),
-      Effect.tapError(() => handle.close)
+    const path = segmentPath(dir, id)
+    const tmp = `${path}.tmp`
+    if (yield* io.exists(tmp)) yield* io.remove(tmp)
+    const created = yield* io.open(tmp, "create")
+    yield* created.write(encodeSegmentHeader(baseLsn, false), 0).pipe(
+      Effect.andThen(backend.sync(created)),
+      Effect.ensuring(created.close)
     )
+    yield* io.rename(tmp, path)
+    const handle = yield* io.open(path, "readwrite")
     const before = (baseLsn > 0n ? baseLsn - 1n : 0n) as Lsn
     return newSegmentFile(dir, id, handle, baseLsn, SEGMENT_HEADER_SIZE, before)
   })
@@ -401,13 +415,30 @@ export const makeWal = <E = MutationEvent>(
     yield* io.mkdirp(dir)
     yield* acquireDirLock(dir)
 
-    // 2. Replay.
+    // 2. Repair what an interrupted segment creation can leave: a highest segment shorter than its
+    //    header holds no record (the reference creates segments in place, so a crash between create
+    //    and header write leaves one). It is removed; nothing acknowledged can be in it.
+    const repairs: Array<string> = []
+    const listed = [...(yield* listSegments(io, dir))]
+    for (;;) {
+      const last = listed[listed.length - 1]
+      if (last === undefined) break
+      const size = yield* Effect.acquireUseRelease(io.open(last.path, "read"), (h) => h.size, (h) => h.close)
+      if (size >= SEGMENT_HEADER_SIZE) break
+      yield* io.remove(last.path)
+      yield* io.syncDir(dir)
+      repairs.push(`removed ${last.name} (${size} bytes, shorter than a segment header: an interrupted segment creation)`)
+      listed.pop()
+    }
+
+    // 3. Replay.
     const collected: Array<E> = []
     const onRecover = config.onRecover
     const outcome = yield* replayDirectory<E>({
       io,
       dir,
       codec,
+      segments: listed,
       checkpointLsn: fence,
       onTransaction: onRecover ?? ((tx) =>
         Effect.sync(() => {
@@ -446,11 +477,11 @@ export const makeWal = <E = MutationEvent>(
       const handle = yield* io.open(path, "readwrite")
       const size = yield* handle.size.pipe(Effect.tapError(() => handle.close))
       const offset = outcome.lastGoodOffset
-      const sealedButTorn = header.sealed && recoveryMode === "truncate" && torn?.segmentId === last.id
-      if (header.sealed && !sealedButTorn) {
-        yield* handle.close
-        return yield* new BadSegmentHeader({ reason: "segment is sealed; cannot append" })
-      }
+      // A sealed highest segment means a rotation was interrupted after the seal (all its records were
+      // fsynced before the sealed header was written). The reference refuses to open such a log
+      // ("segment is sealed; cannot append"); we finish the rotation instead. A torn tail in it is
+      // still corruption under "strict".
+      const sealedHighest = header.sealed && (torn === undefined || torn.segmentId !== last.id || recoveryMode === "truncate")
       if (offset < SEGMENT_HEADER_SIZE) {
         yield* handle.close
         return yield* new BadSegmentHeader({ reason: "append offset before segment payload" })
@@ -461,7 +492,7 @@ export const makeWal = <E = MutationEvent>(
       }
       // 4. Cut a torn tail in the active segment; anywhere else it is corruption.
       if (torn !== undefined) {
-        if (torn.segmentId !== last.id) {
+        if (torn.segmentId !== last.id || (header.sealed && recoveryMode === "strict")) {
           yield* handle.close
           return yield* new Malformed({ reason: `torn tail found in sealed segment ${torn.segmentPath}` })
         }
@@ -481,13 +512,14 @@ export const makeWal = <E = MutationEvent>(
       }
       nextLsn = (outcome.maxLsn + 1n) as Lsn
       active = newSegmentFile(dir, last.id, handle, header.baseLsn, torn !== undefined ? torn.lastGoodOffset : offset, outcome.maxLsn)
-      if (sealedButTorn) {
+      if (sealedHighest) {
         // A sealed segment cannot take appends: start the next one (its base is the next LSN).
         const id = nextSegmentId(last.id)
         if (id === undefined) return yield* segmentIdExhausted()
         yield* handle.close
         active = yield* createSegment(io, backend, dir, id, nextLsn)
         yield* io.syncDir(dir)
+        repairs.push(`${last.name} was sealed (an interrupted rotation): started ${active.name}`)
       }
     }
 
@@ -522,6 +554,7 @@ export const makeWal = <E = MutationEvent>(
       tornTail: outcome.tornTail,
       truncated,
       setAside,
+      repairs,
       fresh
     }
 

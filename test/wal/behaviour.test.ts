@@ -135,14 +135,41 @@ describe("open", () => {
 })
 
 describe("open of a hand-made directory", () => {
-  it.live("a sealed highest segment cannot be appended to: the open fails and changes no file", () =>
+  it.live("a sealed highest segment (a rotation interrupted after the seal) is finished on open: a new segment starts at the next LSN", () =>
     Effect.gen(function* () {
+      // The reference refuses this log ("segment is sealed; cannot append"); effect-wal completes the rotation.
       const dir = yield* scopedTempDir("sealed-last")
       yield* writeFileWith(nodeFileIo, Path.join(dir, "0000000001.wal"), segmentBytes(1n, true, txRecords(1n, [ada])))
-      const before = { ...dirSnapshot(dir), ".lora-wal.lock": "" }
-      const err = yield* failureOf(withDiskWal({ dir, syncMode: SyncMode.None }, () => Effect.void))
-      expect(err.message).toBe("WAL segment header is malformed: segment is sealed; cannot append")
-      expect(dirSnapshot(dir)).toEqual(before)
+      const seg1 = Fs.readFileSync(Path.join(dir, "0000000001.wal"))
+      yield* withDiskWal({ dir, syncMode: SyncMode.None }, (wal) =>
+        Effect.gen(function* () {
+          expect(wal.recovery.events).toEqual([ada])
+          expect(wal.recovery.repairs).toEqual(["0000000001.wal was sealed (an interrupted rotation): started 0000000002.wal"])
+          expect(yield* wal.activeSegmentId).toBe(2n)
+          expect(yield* wal.nextLsn).toBe(4n)
+          yield* wal.commitTx([node(2)])
+        }))
+      expect(Fs.readFileSync(Path.join(dir, "0000000001.wal"))).toEqual(seg1) // the sealed segment is untouched
+      expect(walFiles(dir)).toEqual(["0000000001.wal", "0000000002.wal"])
+      const again = yield* withDiskWal({ dir, syncMode: SyncMode.None }, (wal) => Effect.succeed(wal.recovery))
+      expect(again.events).toEqual([ada, node(2)])
+      expect(again.repairs).toEqual([])
+    }))
+
+  it.live("a highest segment shorter than its header (an interrupted segment creation) is removed on open", () =>
+    Effect.gen(function* () {
+      const dir = yield* scopedTempDir("short-last")
+      yield* writeFileWith(nodeFileIo, Path.join(dir, "0000000001.wal"), segmentBytes(1n, true, txRecords(1n, [ada])))
+      Fs.writeFileSync(Path.join(dir, "0000000002.wal"), new Uint8Array(12))
+      yield* withDiskWal({ dir, syncMode: SyncMode.None }, (wal) =>
+        Effect.gen(function* () {
+          expect(wal.recovery.events).toEqual([ada])
+          expect(wal.recovery.repairs[0]).toBe(
+            "removed 0000000002.wal (12 bytes, shorter than a segment header: an interrupted segment creation)"
+          )
+          expect(yield* wal.activeSegmentId).toBe(2n)
+          expect(Fs.statSync(Path.join(dir, "0000000002.wal")).size).toBe(32)
+        }))
     }))
 
   it.live("truncateUpTo keeps segments by id, not position: with segments 1, 2, 5 and active 5, segment 2 is eligible", () =>

@@ -174,19 +174,24 @@ export class ReplayMachine<E> {
 }
 
 /** Options of {@link replayDirectory}. */
-export interface ReplayOptions<E, R> {
+export interface ReplayOptions<E, R, X = never> {
   readonly io: FileIoShape
   readonly dir: string
   readonly codec: EventCodec<E>
   /** The fence: records at or below it are skipped (0 = none). */
   readonly checkpointLsn?: bigint
   /**
-   * Called for each committed transaction, in commit order, before the next
-   * chunk of the log is read. Default: nothing (counts only).
+   * Called for each committed transaction, in commit order, as replay goes
+   * (committed transactions are handed over at least every
+   * `drainEvery` events and before each read of the next chunk, so memory
+   * stays bounded). A failure stops replay with that error. Default: nothing
+   * (counts only).
    */
-  readonly onTransaction?: (tx: CommittedTransaction<E>) => Effect.Effect<void, never, R>
+  readonly onTransaction?: (tx: CommittedTransaction<E>) => Effect.Effect<void, X, R>
   /** Read buffer size in bytes (default 4 MiB). */
   readonly chunkBytes?: number
+  /** Hand committed transactions to `onTransaction` once this many events are waiting (default 65,536). */
+  readonly drainEvery?: number
   /** Segments to walk (default: a fresh listing of `dir`). */
   readonly segments?: ReadonlyArray<SegmentEntry>
   /**
@@ -203,26 +208,32 @@ export interface ReplayOptions<E, R> {
  * or `Io` (header read, listing); an unreadable record is reported as
  * `tornTail`, not as a failure.
  */
-export const replayDirectory = <E, R = never>(
-  options: ReplayOptions<E, R>
-): Effect.Effect<ReplayOutcome, Malformed | BadSegmentHeader | Io, R> =>
+export const replayDirectory = <E, R = never, X = never>(
+  options: ReplayOptions<E, R, X>
+): Effect.Effect<ReplayOutcome, Malformed | BadSegmentHeader | Io | X, R> =>
   Effect.gen(function* () {
     const { codec, dir, io } = options
     const segments = options.segments ?? (yield* listSegments(io, dir))
     let batch: Array<CommittedTransaction<E>> = []
+    let batchEvents = 0
+    const drainEvery = Math.max(1, options.drainEvery ?? 65_536)
     const machine = new ReplayMachine<E>(options.checkpointLsn ?? 0n, (tx) => {
       batch.push(tx)
+      batchEvents += tx.events.length
     })
     const onTx = options.onTransaction
-    const drain = onTx === undefined
+    const drain: Effect.Effect<void, X, R> = onTx === undefined
       ? Effect.sync(() => {
         batch = []
+        batchEvents = 0
       })
       : Effect.suspend(() => {
         const txs = batch
         batch = []
+        batchEvents = 0
         return Effect.forEach(txs, (tx) => onTx(tx), { discard: true })
       })
+    const shouldDrain = () => batchEvents >= drainEvery || batch.length >= drainEvery
     const baseLsns = new Map<bigint, Lsn>()
     let lastGoodOffset = SEGMENT_HEADER_SIZE
     let tornTail: TornTail | undefined
@@ -241,7 +252,7 @@ export const replayDirectory = <E, R = never>(
         codec,
         (record: WalRecord<E>, _frame: Frame) =>
           until !== undefined && record.lsn > until ? STOP : machine.apply(record),
-        options.chunkBytes !== undefined ? { chunkBytes: options.chunkBytes } : {}
+        { drain, shouldDrain, ...(options.chunkBytes !== undefined ? { chunkBytes: options.chunkBytes } : {}) }
       ).pipe(
         Effect.catchIf((e): e is typeof STOP => e === STOP, () => {
           reachedUntil = true

@@ -48,7 +48,14 @@ export interface ScanOutcome {
 export type RecordVisitor<E, X> = (record: WalRecord<E>, frame: Frame, buf: Uint8Array) => X | undefined
 
 /** Options of {@link scanSegment}. */
-export interface ScanOptions {
+export interface ScanOptions<XD = never, RD = never> {
+  /**
+   * Run between records whenever `shouldDrain()` says so (and before each
+   * refill of the read buffer): lets a consumer hand off what the visitor
+   * collected, so memory stays bounded by what it lets accumulate.
+   */
+  readonly drain?: Effect.Effect<void, XD, RD>
+  readonly shouldDrain?: () => boolean
   /** Read buffer size in bytes (default 4 MiB). */
   readonly chunkBytes?: number
   /** When false, payloads are not decoded: Mutation/MutationBatch arrive with empty events (inspection). Default true. */
@@ -61,15 +68,17 @@ const NO_EVENTS: ReadonlyArray<never> = []
  * Scans the records of an open segment from offset 32 to the end of file (or
  * the first failure). Fails only with the visitor's stop value `X`.
  */
-export const scanSegment = <E, X>(
+export const scanSegment = <E, X, XD = never, RD = never>(
   handle: FileHandle,
   codec: EventCodec<E>,
   visit: RecordVisitor<E, X>,
-  options: ScanOptions = {}
-): Effect.Effect<ScanOutcome, X> =>
+  options: ScanOptions<XD, RD> = {}
+): Effect.Effect<ScanOutcome, X | XD, RD> =>
   Effect.gen(function* () {
     const chunk = Math.max(64 * 1024, options.chunkBytes ?? 4 * 1024 * 1024)
     const decodePayloads = options.decodePayloads ?? true
+    const drain = options.drain
+    const shouldDrain = options.shouldDrain
     const sizeResult = yield* Effect.result(handle.size)
     if (sizeResult._tag === "Failure") {
       return { lastGoodOffset: SEGMENT_HEADER_SIZE, failure: { offset: SEGMENT_HEADER_SIZE, error: sizeResult.failure }, records: 0, fileSize: 0 }
@@ -107,8 +116,10 @@ export const scanSegment = <E, X>(
       })
 
     for (;;) {
+      if (drain !== undefined && shouldDrain !== undefined && shouldDrain()) yield* drain
       // Make sure the length prefix is in the buffer.
       if (filled - pos < 4 && !eof) {
+        if (drain !== undefined) yield* drain
         const r = yield* Effect.result(refill(Math.max(4, buf.length)))
         if (r._tag === "Failure") return { lastGoodOffset: bufFileOffset + pos, failure: { offset: bufFileOffset + pos, error: r.failure }, records, fileSize }
       }
@@ -139,11 +150,11 @@ export const scanSegment = <E, X>(
  * Opens `path` read-only, scans it with {@link scanSegment} and closes it.
  * The header is not checked here (see `readSegmentHeader`).
  */
-export const scanSegmentFile = <E, X>(
+export const scanSegmentFile = <E, X, XD = never, RD = never>(
   io: FileIoShape,
   path: string,
   codec: EventCodec<E>,
   visit: RecordVisitor<E, X>,
-  options?: ScanOptions
-): Effect.Effect<ScanOutcome, X | Io> =>
+  options?: ScanOptions<XD, RD>
+): Effect.Effect<ScanOutcome, X | XD | Io, RD> =>
   Effect.acquireUseRelease(io.open(path, "read"), (h) => scanSegment(h, codec, visit, options), (h) => h.close)

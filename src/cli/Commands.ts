@@ -145,15 +145,23 @@ const dump = Command.make(
   {
     dir: walDir,
     fromLsn: lsnFlag("from-lsn", "Print only transactions whose commit LSN is at least this"),
+    untilLsn: lsnFlag("until-lsn", "Point-in-time: print only transactions committed at or below this LSN"),
+    archive: Flag.String("archive").pipe(
+      Flag.withMetavar("DIR"),
+      Flag.withDescription("Point-in-time recovery: also read the segments archived in DIR, merged with the live ones by LSN"),
+      Flag.optional
+    ),
     checkpointLsn
   },
-  ({ checkpointLsn, dir, fromLsn }) =>
+  ({ archive, checkpointLsn, dir, fromLsn, untilLsn }) =>
     handle(
       Effect.gen(function* () {
         const output = yield* Output
         const report = yield* dumpDirectory(dir, {
           ...fence(checkpointLsn),
           ...(Option.isSome(fromLsn) ? { fromLsn: fromLsn.value } : {}),
+          ...(Option.isSome(untilLsn) ? { untilLsn: untilLsn.value } : {}),
+          ...(Option.isSome(archive) ? { archiveDir: archive.value } : {}),
           emit: output.out
         })
         const torn = report.tornTail
@@ -178,7 +186,11 @@ const dump = Command.make(
   ),
   Command.withExamples([
     { command: "effect-wal dump ./wal | jq -c '.events[]._tag'", description: "The kind of every event" },
-    { command: "effect-wal dump ./wal --from-lsn 1000", description: "Transactions committed at LSN 1000 or later" }
+    { command: "effect-wal dump ./wal --from-lsn 1000", description: "Transactions committed at LSN 1000 or later" },
+    {
+      command: "effect-wal dump ./wal --archive ./wal-archive --until-lsn 5000",
+      description: "Point-in-time recovery: the whole history (archive + live) up to LSN 5000"
+    }
   ])
 )
 

@@ -27,6 +27,7 @@ import { Effect } from "effect"
 import { eventToJson } from "../event/Json.js"
 import { LW1Codec } from "../event/LW1.js"
 import type { MutationEvent } from "../event/MutationEvent.js"
+import { listArchiveAndLive } from "../Archive.js"
 import { FileIo } from "../io/FileIo.js"
 import { type CommittedTransaction, replayDirectory, type TornTail } from "../Replay.js"
 import type { BadSegmentHeader, Io, Malformed } from "../WalError.js"
@@ -38,6 +39,14 @@ export interface DumpOptions<R> {
   readonly fromLsn?: bigint
   /** The checkpoint fence (default 0). */
   readonly checkpointLsn?: bigint
+  /**
+   * Point-in-time recovery: also read the segments archived in this
+   * directory (by `truncateUpTo` with an archive), merged with the live ones
+   * in LSN order.
+   */
+  readonly archiveDir?: string
+  /** Print only transactions committed at or below this LSN; replay stops there. */
+  readonly untilLsn?: bigint
   /** Receives each line (one transaction, no newline), in commit order; replay waits for it. */
   readonly emit: (line: string) => Effect.Effect<void, never, R>
 }
@@ -77,13 +86,16 @@ export const dumpDirectory = <R = never>(
     let transactions = 0
     let events = 0
     let skipped = 0
-    const segments = yield* listSegmentsSettled(io, dir)
+    const segments = options.archiveDir !== undefined
+      ? yield* listArchiveAndLive(io, options.archiveDir, dir)
+      : yield* listSegmentsSettled(io, dir)
     const outcome = yield* replayDirectory<MutationEvent, R>({
       io,
       dir,
       segments,
       codec: LW1Codec,
       checkpointLsn: options.checkpointLsn ?? 0n,
+      ...(options.untilLsn !== undefined ? { untilLsn: options.untilLsn } : {}),
       onTransaction: (tx) => {
         if (tx.commitLsn < from) {
           skipped++

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "@effect/vitest"
+import { afterAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 import * as Child from "node:child_process"
 import * as Fs from "node:fs"
@@ -8,7 +8,15 @@ import { fileURLToPath } from "node:url"
 import { acquireDirLock, LOCK_FILE_NAME } from "../src/DirLock.js"
 import { FileIo, makeMemoryFileIo } from "../src/io/FileIo.js"
 
-const tmp = () => Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-wal-lock-"))
+const made: Array<string> = []
+const tmp = () => {
+  const d = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-wal-lock-"))
+  made.push(d)
+  return d
+}
+afterAll(() => {
+  for (const d of made) Fs.rmSync(d, { recursive: true, force: true })
+})
 const lock = (dir: string) => Effect.scoped(acquireDirLock(dir)).pipe(Effect.provide(FileIo.layerNode))
 const holder = Path.join(Path.dirname(fileURLToPath(import.meta.url)), "support", "lock-holder.mjs")
 

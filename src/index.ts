@@ -5,6 +5,8 @@
  * - {@link Wal} / {@link makeWal}: the log service and its layers.
  * - `MutationEvent`, `PropertyValue`, `LW1Codec`: LoraDB's event model and payload codec.
  * - {@link replayDirectory}: read-only replay of a directory (no lock).
+ * - {@link tailDirectory}: a live tailing reader (a `Stream` of committed transactions as a writer appends).
+ * - `replayWithArchive`, archiving: point-in-time recovery over archived + live segments.
  * - `WalError`: the tagged error union.
  * - Format modules (header, record framing) and the `FileIo` port for tools and tests.
  *
@@ -48,3 +50,4 @@ export {
 } from "./Archive.js"
 export { SyncBackend, type SyncBackendShape } from "./SyncBackend.js"
 export * as WalMetrics from "./WalMetrics.js"
+export { tailDirectory, type TailOptions } from "./Tail.js"

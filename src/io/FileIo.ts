@@ -183,6 +183,8 @@ export interface MemoryDisk {
   readonly counts: Map<string, number>
   /** Files by path (volatile view), for inspection. */
   readonly files: () => ReadonlyMap<string, Uint8Array>
+  /** What would survive a power loss right now: fsynced content of the files whose directory entry is durable. */
+  readonly durableFiles: () => ReadonlyMap<string, Uint8Array>
 }
 
 /** Creates an empty {@link MemoryDisk}. Paths are normalised with `node:path`. */
@@ -316,6 +318,7 @@ export const makeMemoryFileIo = (): MemoryDisk => {
     io,
     counts,
     files: () => new Map([...files].map(([p, f]) => [p, f.data.slice(0, f.size)])),
+    durableFiles: () => new Map([...durableEntries].map(([p, f]) => [p, f.durable.slice()])),
     crash: (keepUnsynced = 0) => {
       const survivors = new Map<string, MemFile>()
       for (const [path, f] of durableEntries) {

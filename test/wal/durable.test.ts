@@ -4,6 +4,7 @@ import fc from "fast-check"
 import { Pv, properties } from "../../src/event/PropertyValue.js"
 import type { MutationEvent } from "../../src/event/MutationEvent.js"
 import { FileIo, makeMemoryFileIo, type MemoryDisk } from "../../src/io/FileIo.js"
+import { decodeFrame } from "../../src/format/Record.js"
 import { SyncBackend, type SyncBackendShape } from "../../src/SyncBackend.js"
 import { makeWal, SyncMode, type WalConfig, type WalService } from "../../src/Wal.js"
 
@@ -238,4 +239,65 @@ describe("async segment sync", () => {
         failing
       )
     }))
+})
+
+describe("recording disk: what a durable ack may rely on", () => {
+  /** Highest TxCommit LSN present in the durable (fsynced, directory-synced) bytes of `disk`. */
+  const durableCommits = (disk: MemoryDisk): Set<bigint> => {
+    const out = new Set<bigint>()
+    for (const [path, bytes] of disk.durableFiles()) {
+      if (!path.endsWith(".wal")) continue
+      let off = 32
+      for (;;) {
+        const r = decodeFrame(bytes, off)
+        if (r._tag !== "Frame") break
+        if (r.frame.kind === 3) out.add(r.frame.lsn)
+        off += r.frame.length
+      }
+    }
+    return out
+  }
+
+  it.live("every durable ack is preceded by an fsync that covers it, and durableLsn never passes an unsynced commit (property)", () =>
+    Effect.promise(() =>
+      fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(SyncMode.PerCommit, SyncMode.GroupSync({ interval: 3 })),
+          fc.boolean(),
+          fc.integer({ min: 1, max: 16 }),
+          fc.integer({ min: 1, max: 5 }),
+          async (syncMode, asyncSegmentSync, committers, perCommitter) => {
+            const disk = makeMemoryFileIo()
+            await Effect.runPromise(
+              Effect.scoped(
+                Effect.gen(function* () {
+                  const wal = yield* makeWal({ dir: "/wal", syncMode, segmentTargetBytes: 500, asyncSegmentSync })
+                  yield* Effect.forEach(
+                    Array.from({ length: committers }, (_, c) => c),
+                    (c) =>
+                      Effect.forEach(
+                        Array.from({ length: perCommitter }, (_, k) => c * 100 + k),
+                        (id) =>
+                          Effect.gen(function* () {
+                            const r = yield* wal.commitTx([ev(id, 60)], { durability: "durable" })
+                            if (r._tag !== "Committed") throw new Error("not committed")
+                            // At the moment of the ack, a power loss must keep this commit.
+                            const synced = durableCommits(disk)
+                            expect(synced.has(r.commitLsn)).toBe(true)
+                            // durableLsn never claims a commit that is not on stable storage.
+                            const d = yield* wal.durableLsn
+                            for (const l of [r.commitLsn]) if (l <= d) expect(synced.has(l)).toBe(true)
+                          }),
+                        { discard: true }
+                      ),
+                    { concurrency: "unbounded", discard: true }
+                  )
+                })
+              ).pipe(Effect.provide(FileIo.layerMemory(disk)))
+            )
+          }
+        ),
+        { numRuns: 60 }
+      )
+    ))
 })

@@ -674,20 +674,30 @@ export const makeWal = <E = MutationEvent>(
       })
 
     /**
-     * GroupSync's `awaitDurable`: waits for the flusher (or any other fsync) to
-     * cover `lsn` — it tells when, it does not force an fsync (use
-     * `forceFsync` or `{ durability: "durable" }` for that).
+     * Waits on the progress signal until `ready(state)` holds. Fails with
+     * `Poisoned` if the log is poisoned first (unless `evenIfPoisoned`). The
+     * signal is read before the state, so no wake-up is lost in between.
      */
-    const awaitTick = (lsn: bigint): Effect.Effect<void, WalError> =>
+    const waitFor = (ready: (s: WalState) => boolean, evenIfPoisoned = false): Effect.Effect<void, WalError> =>
       Effect.gen(function* () {
         for (;;) {
           const wake = yield* Ref.get(progress)
           const s = yield* Ref.get(state)
-          if (s.durableLsn >= lsn) return
-          if (s.bgFailure !== undefined) return yield* poisoned(s)
+          if (ready(s)) return
+          if (s.bgFailure !== undefined) {
+            if (evenIfPoisoned) return
+            return yield* poisoned(s)
+          }
           yield* Deferred.await(wake)
         }
       })
+
+    /**
+     * GroupSync's `awaitDurable`: waits for the flusher (or any other fsync) to
+     * cover `lsn` — it tells when, it does not force an fsync (use
+     * `forceFsync` or `{ durability: "durable" }` for that).
+     */
+    const awaitTick = (lsn: bigint) => waitFor((s) => s.durableLsn >= lsn)
 
     // ---- Rotation and the segment-sync queue
 
@@ -756,15 +766,7 @@ export const makeWal = <E = MutationEvent>(
     /** Backpressure: wait (do not fail) while the segment-sync queue is over its limits. */
     const backpressure: Effect.Effect<void, WalError> = asyncCfg === undefined
       ? Effect.void
-      : Effect.gen(function* () {
-        for (;;) {
-          const wake = yield* Ref.get(progress)
-          const s = yield* Ref.get(state)
-          if (s.bgFailure !== undefined) return yield* poisoned(s)
-          if (s.syncQueue.length < maxPendingSegments && queuedBytes(s) < maxPendingBytes) return
-          yield* Deferred.await(wake)
-        }
-      })
+      : waitFor((s) => s.syncQueue.length < maxPendingSegments && queuedBytes(s) < maxPendingBytes)
 
     const bytesInActive = (a: SegmentFile) => a.fileBytes + a.pending.length
 
@@ -945,12 +947,7 @@ export const makeWal = <E = MutationEvent>(
     // reverse order of registration).
     yield* Effect.addFinalizer(() =>
       Effect.gen(function* () {
-        for (;;) {
-          const wake = yield* Ref.get(progress)
-          const s = yield* Ref.get(state)
-          if (s.syncQueue.length === 0 || s.bgFailure !== undefined) break
-          yield* Deferred.await(wake)
-        }
+        yield* Effect.ignore(waitFor((st) => st.syncQueue.length === 0, true))
         const s = yield* Ref.get(state)
         if (s.bgFailure !== undefined) {
           // Poisoned: still hand pending bytes to the OS, but never claim durability.

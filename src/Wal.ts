@@ -42,7 +42,7 @@
  *
  * @module
  */
-import { Context, Deferred, Duration, Effect, Exit, Layer, Metric, Option, Queue, Ref, Schedule, type Scope, Semaphore } from "effect"
+import { Context, Deferred, Duration, Effect, Exit, Layer, Metric, MutableRef, Option, Queue, Ref, Schedule, type Scope, Semaphore } from "effect"
 import { archiveSegment, type ArchiveConfig, pruneArchive } from "./Archive.js"
 import { acquireDirLock } from "./DirLock.js"
 import type { EventCodec } from "./EventCodec.js"
@@ -57,7 +57,7 @@ import { type CommittedTransaction, replayDirectory, type TornTail } from "./Rep
 import { listSegments, readSegmentHeader, type SegmentEntry, segmentFileName, segmentPath } from "./SegmentDir.js"
 import { SyncBackend, type SyncBackendShape } from "./SyncBackend.js"
 import * as M from "./WalMetrics.js"
-import { BadSegmentHeader, Encode, type Io, Malformed, Poisoned, type WalError } from "./WalError.js"
+import { BadSegmentHeader, Encode, Io, ioError, Malformed, Poisoned, type WalError } from "./WalError.js"
 
 // ---------------------------------------------------------------------------
 // Configuration
@@ -537,8 +537,13 @@ export const makeWal = <E = MutationEvent>(
     const syncLock = yield* Semaphore.make(1)
     // Wakes fibers waiting for durability or for the segment-sync queue to shrink.
     const progress = yield* Ref.make(yield* Deferred.make<void>())
-    const notifyProgress = Effect.flatMap(Deferred.make<void>(), (next) =>
-      Effect.flatMap(Ref.getAndSet(progress, next), (d) => Deferred.succeed(d, undefined)))
+    /** Wakes every fiber waiting on the progress signal (synchronous; also usable inside a sync step). */
+    const notifyProgressUnsafe = () => {
+      const d = MutableRef.get(progress.ref)
+      MutableRef.set(progress.ref, Deferred.makeUnsafe<void>())
+      Deferred.doneUnsafe(d, Effect.void)
+    }
+    const notifyProgress = Effect.sync(notifyProgressUnsafe)
 
     // Close the segment files when the scope ends (after the final fsync below).
     yield* Effect.addFinalizer(() =>
@@ -580,28 +585,48 @@ export const makeWal = <E = MutationEvent>(
     const timedSync = (f: FileHandle) =>
       backend.sync(f).pipe(Effect.trackDuration(M.fsyncLatency), Effect.tap(() => Metric.update(M.fsyncs, 1)))
 
-    /** Writes the pending buffer with one write (under stateLock). A failed write poisons the log: the file's tail is then unknown. */
-    const writePending: Effect.Effect<void, WalError> = Effect.gen(function* () {
-      const s = yield* Ref.get(state)
+    /**
+     * Writes the pending buffer to the file with one write. Taking the bytes,
+     * writing them and recording `writtenLsn` is one synchronous step, so no
+     * other fiber can append, write or fsync in between (the write is a
+     * page-cache copy; the fsync, which is slow, is elsewhere). A failed write
+     * poisons the log: the file's tail is then unknown. Returns the error.
+     */
+    const writePendingSync = (): WalError | undefined => {
+      const s = MutableRef.get(state.ref)
       const a = s.active
-      if (a.pending.length === 0) return
-      const bytes = a.pending.bytes()
-      const r = yield* Effect.exit(a.handle.write(bytes, a.fileBytes))
-      if (Exit.isFailure(r)) {
-        yield* latch(`write failed: ${failureText(r.cause)}`)
-        return yield* Effect.failCause(r.cause)
+      const n = a.pending.length
+      if (n === 0) return undefined
+      try {
+        a.handle.writeSync(a.pending.bytes(), a.fileBytes)
+      } catch (e) {
+        const err = e instanceof Io ? e : ioError(e, a.path)
+        if (s.bgFailure === undefined) MutableRef.set(state.ref, { ...s, bgFailure: `write failed: ${err.message}` })
+        notifyProgressUnsafe()
+        return err
       }
-      a.fileBytes += bytes.length
-      yield* Metric.update(M.bytesWritten, bytes.length)
+      a.fileBytes += n
       a.pending.reset()
+      bytesWrittenSinceMetric += n
       const written = (s.nextLsn - 1n) as Lsn
       if (syncMode._tag === "None") {
         a.syncedLsn = written
-        yield* Ref.set(state, { ...s, writtenLsn: written, durableLsn: written > s.durableLsn ? written : s.durableLsn })
-        yield* notifyProgress
+        MutableRef.set(state.ref, { ...s, writtenLsn: written, durableLsn: written > s.durableLsn ? written : s.durableLsn })
+        notifyProgressUnsafe()
       } else {
-        yield* Ref.set(state, { ...s, writtenLsn: written })
+        MutableRef.set(state.ref, { ...s, writtenLsn: written })
       }
+      return undefined
+    }
+    let bytesWrittenSinceMetric = 0
+    const flushMetrics = Effect.suspend(() => {
+      const n = bytesWrittenSinceMetric
+      bytesWrittenSinceMetric = 0
+      return n > 0 ? Metric.update(M.bytesWritten, n) : Effect.void
+    })
+    const writePending: Effect.Effect<void, WalError> = Effect.suspend(() => {
+      const err = writePendingSync()
+      return err === undefined ? flushMetrics : Effect.fail(err)
     })
 
     /**
@@ -612,14 +637,16 @@ export const makeWal = <E = MutationEvent>(
      */
     const syncNow = (latchPrefix: string): Effect.Effect<void, WalError> =>
       Effect.gen(function* () {
-        const [file, covered, group] = yield* stateLock.withPermit(
-          Effect.gen(function* () {
-            yield* writePending
-            const s = yield* Ref.get(state)
-            yield* Ref.set(state, { ...s, commitsSinceSync: 0 })
-            return [s.active, (s.nextLsn > 0n ? s.nextLsn - 1n : 0n) as Lsn, s.commitsSinceSync] as const
-          })
-        )
+        // One synchronous step: write what is pending and note what the fsync will cover, so no
+        // commit can slip in between (it would be counted as covered without being written).
+        const [file, covered, group] = yield* Effect.suspend(() => {
+          const err = writePendingSync()
+          if (err !== undefined) return Effect.fail(err)
+          const s = MutableRef.get(state.ref)
+          MutableRef.set(state.ref, { ...s, commitsSinceSync: 0 })
+          return Effect.succeed([s.active, (s.nextLsn > 0n ? s.nextLsn - 1n : 0n) as Lsn, s.commitsSinceSync] as const)
+        })
+        yield* flushMetrics
         if (syncMode._tag === "None") return
         const r = yield* Effect.exit(timedSync(file.handle))
         if (Exit.isFailure(r)) {
@@ -633,10 +660,24 @@ export const makeWal = <E = MutationEvent>(
       })
 
     /**
-     * Waits until `lsn` is durable. Group commit: a waiter either finds its LSN
-     * covered or performs one write + one fsync for everything pending, which
-     * covers every committer that appended meanwhile.
+     * Group commit. A committer waiting for `lsn` either finds it covered, or
+     * waits for the fsync in flight (all waiters share one wake-up), or becomes
+     * the leader: it lets every fiber that is ready append first, then does one
+     * write + one fsync for everything pending, which covers every committer
+     * that appended meanwhile.
      */
+    let flushInFlight = false
+    const leadFlush: Effect.Effect<void, WalError> = Effect.suspend(() => {
+      flushInFlight = true
+      return syncLock.withPermit(
+        Effect.andThen(Effect.yieldNow, syncNow("fsync failed"))
+      ).pipe(
+        Effect.ensuring(Effect.suspend(() => {
+          flushInFlight = false
+          return notifyProgress
+        }))
+      )
+    })
     const awaitCovered = (lsn: bigint): Effect.Effect<void, WalError> =>
       Effect.gen(function* () {
         for (;;) {
@@ -655,20 +696,11 @@ export const makeWal = <E = MutationEvent>(
             yield* Ref.update(state, recomputeDurable)
             continue
           }
-          if (!activeCovers && (s.syncQueue.length === 0 || lsn >= s.active.baseLsn)) {
-            yield* syncLock.withPermit(
-              Effect.gen(function* () {
-                const s2 = yield* Ref.get(state)
-                if (s2.durableLsn >= lsn || s2.active.syncedLsn >= lsn) return
-                if (s2.bgFailure !== undefined) return yield* poisoned(s2)
-                // Let committers that are ready to run append first, so this fsync covers them too.
-                yield* Effect.yieldNow
-                yield* syncNow("fsync failed")
-              })
-            )
+          if (!activeCovers && !flushInFlight && (s.syncQueue.length === 0 || lsn >= s.active.baseLsn)) {
+            yield* leadFlush
             continue
           }
-          // Covered by the active segment but blocked by an older segment's background fsync.
+          // An fsync is in flight, or an older segment's background fsync blocks durability: wait for it.
           yield* Deferred.await(wake)
         }
       })
@@ -712,7 +744,15 @@ export const makeWal = <E = MutationEvent>(
       })
 
     /** Seal the active segment and start the next one (spec §6.4). Runs under syncLock + stateLock. */
-    const rotate: Effect.Effect<void, WalError> = Effect.gen(function* () {
+    /** True while a rotation runs: the commit fast path then takes the slow, locked path. */
+    let rotating = false
+    const rotate: Effect.Effect<void, WalError> = Effect.suspend(() => {
+      rotating = true
+      return rotateLocked.pipe(Effect.ensuring(Effect.sync(() => {
+        rotating = false
+      })))
+    })
+    const rotateLocked: Effect.Effect<void, WalError> = Effect.gen(function* () {
       const s = yield* Ref.get(state)
       const a = s.active
       if (!a.sealed) {
@@ -730,10 +770,13 @@ export const makeWal = <E = MutationEvent>(
       yield* io.syncDir(dir).pipe(Effect.tapError(() => seg.handle.close))
       if (asyncCfg === undefined) {
         yield* a.handle.close
-        yield* Ref.set(state, { ...s2, active: seg })
+        yield* Ref.update(state, (st) => ({ ...st, active: seg }))
       } else {
-        yield* Ref.set(state, { ...s2, active: seg, syncQueue: [...s2.syncQueue, a] })
-        yield* Metric.update(M.pendingSegments, s2.syncQueue.length + 1)
+        const queued = yield* Ref.modify(state, (st) => {
+          const q = [...st.syncQueue, a]
+          return [q.length, { ...st, active: seg, syncQueue: q }] as const
+        })
+        yield* Metric.update(M.pendingSegments, queued)
         yield* Queue.offer(syncQueue, a)
       }
     })
@@ -763,10 +806,13 @@ export const makeWal = <E = MutationEvent>(
 
     const queuedBytes = (s: WalState) => s.syncQueue.reduce((n, f) => n + f.fileBytes, 0)
 
+    /** True while the segment-sync queue is over its limits. */
+    const overBackpressure = (s: WalState) =>
+      asyncCfg !== undefined && (s.syncQueue.length >= maxPendingSegments || queuedBytes(s) >= maxPendingBytes)
     /** Backpressure: wait (do not fail) while the segment-sync queue is over its limits. */
     const backpressure: Effect.Effect<void, WalError> = asyncCfg === undefined
       ? Effect.void
-      : waitFor((s) => s.syncQueue.length < maxPendingSegments && queuedBytes(s) < maxPendingBytes)
+      : waitFor((s) => !overBackpressure(s))
 
     const bytesInActive = (a: SegmentFile) => a.fileBytes + a.pending.length
 
@@ -787,62 +833,98 @@ export const makeWal = <E = MutationEvent>(
       )
 
     /** Allocates `n` consecutive LSNs and encodes records into the pending buffer with `write(firstLsn)` (under stateLock). */
+    /**
+     * Allocates `n` consecutive LSNs and encodes records into the pending
+     * buffer with `write(firstLsn)`, as one synchronous step (so allocation
+     * order is file order). Returns the first LSN, or the error (nothing
+     * appended, no LSN used).
+     */
+    const appendSync = (n: bigint, commits: number, write: (w: ByteWriter, first: bigint) => void): Lsn | WalError => {
+      const s = MutableRef.get(state.ref)
+      if (s.bgFailure !== undefined || s.active.sealed) return poisoned(s)
+      const first = s.nextLsn
+      if (first + n - 1n >= U64_MAX) return lsnExhausted()
+      const w = s.active.pending
+      const mark = w.length
+      try {
+        write(w, first)
+      } catch (e) {
+        w.truncate(mark)
+        return e instanceof CodecFailure ? codecFailureToWalError(e, "Encode") : new Encode({ reason: String(e) })
+      }
+      s.active.lastLsn = (first + n - 1n) as Lsn
+      MutableRef.set(state.ref, { ...s, nextLsn: (first + n) as Lsn, commitsSinceSync: s.commitsSinceSync + commits })
+      return first
+    }
     const appendRecords = (
       n: bigint,
       commits: number,
       write: (w: ByteWriter, first: bigint) => void
     ): Effect.Effect<Lsn, WalError> =>
-      Effect.gen(function* () {
-        const s = yield* Ref.get(state)
-        if (s.bgFailure !== undefined) return yield* poisoned(s)
-        if (s.active.sealed) return yield* poisoned(s)
-        const first = s.nextLsn
-        if (first + n - 1n >= U64_MAX) return yield* lsnExhausted()
-        const w = s.active.pending
-        const mark = w.length
-        try {
-          write(w, first)
-        } catch (e) {
-          w.truncate(mark)
-          return yield* (e instanceof CodecFailure ? codecFailureToWalError(e, "Encode") : new Encode({ reason: String(e) }))
-        }
-        s.active.lastLsn = (first + n - 1n) as Lsn
-        yield* Ref.set(state, { ...s, nextLsn: (first + n) as Lsn, commitsSinceSync: s.commitsSinceSync + commits })
-        return first
+      Effect.suspend(() => {
+        const r = appendSync(n, commits, write)
+        return typeof r === "bigint" ? Effect.succeed(r) : Effect.fail(r)
       })
 
     const wantsDurable = (options: CommitOptions | undefined) =>
       (options?.durability ?? (syncMode._tag === "PerCommit" ? "durable" : "written")) === "durable"
 
+    /** Encodes TxBegin + MutationBatch + TxCommit for `events` at `first`; on failure nothing stays in the buffer. */
+    const writeCommit = (events: ReadonlyArray<E>) => (w: ByteWriter, first: bigint) => {
+      const mark = w.length
+      writeMarker(w, RecordKind.TxBegin, first, 0n)
+      try {
+        writeMutationBatch(w, codec, first + 1n, first, events)
+      } catch (e) {
+        // Unlike the reference (which leaves an orphan TxBegin and burns three LSNs),
+        // a commit that fails to encode leaves nothing behind.
+        w.truncate(mark)
+        throw e
+      }
+      writeMarker(w, RecordKind.TxCommit, first + 2n, first)
+    }
+
+    const EMPTY: CommitResult = { _tag: "Empty" }
+    const committed = (begin: Lsn): CommitResult => ({
+      _tag: "Committed",
+      beginLsn: begin,
+      batchLsn: (begin + 1n) as Lsn,
+      commitLsn: (begin + 2n) as Lsn
+    })
+
+    /** After the records are appended: write them (unless a group-commit leader will), count, wait for durability. */
+    const finishCommit = (begin: Lsn, durable: boolean): Effect.Effect<CommitResult, WalError> => {
+      const result = committed(begin)
+      const wait = durable ? Effect.as(awaitCovered(result._tag === "Committed" ? result.commitLsn : 0n), result) : Effect.succeed(result)
+      return Effect.andThen(Metric.update(M.commits, 1), wait)
+    }
+
     const commitTx = (events: ReadonlyArray<E>, options?: CommitOptions): Effect.Effect<CommitResult, WalError> =>
-      Effect.gen(function* () {
-        yield* health
-        if (events.length === 0) return { _tag: "Empty" } as const
+      Effect.suspend(() => {
+        const s = MutableRef.get(state.ref)
+        if (s.bgFailure !== undefined) return Effect.fail(poisoned(s))
+        if (events.length === 0) return Effect.succeed(EMPTY)
         const durable = wantsDurable(options)
-        const begin = yield* atTxBoundary(
+        // A durable committer under PerCommit leaves the write to the group's fsync leader.
+        const writeNow = !durable || syncMode._tag !== "PerCommit"
+        if (!rotating && !needsRotation(s) && !overBackpressure(s)) {
+          // Fast path: append and write in one synchronous step (JS runs one fiber at a time, so
+          // this is the critical section; no rotation is in progress and none is due).
+          const r = appendSync(3n, 1, writeCommit(events))
+          if (typeof r !== "bigint") return Effect.fail(r)
+          if (writeNow) {
+            const err = writePendingSync()
+            if (err !== undefined) return Effect.fail(err)
+          }
+          return finishCommit(r, durable)
+        }
+        return atTxBoundary(
           Effect.gen(function* () {
-            const b = yield* appendRecords(3n, 1, (w, first) => {
-              const mark = w.length
-              writeMarker(w, RecordKind.TxBegin, first, 0n)
-              try {
-                writeMutationBatch(w, codec, first + 1n, first, events)
-              } catch (e) {
-                // Unlike the reference (which leaves an orphan TxBegin and burns three LSNs),
-                // a commit that fails to encode leaves nothing behind.
-                w.truncate(mark)
-                throw e
-              }
-              writeMarker(w, RecordKind.TxCommit, first + 2n, first)
-            })
-            // A durable committer under PerCommit leaves the write to the group's fsync leader.
-            if (!durable || syncMode._tag !== "PerCommit") yield* writePending
+            const b = yield* appendRecords(3n, 1, writeCommit(events))
+            if (writeNow) yield* writePending
             return b
           }).pipe(Effect.uninterruptible)
-        )
-        yield* Metric.update(M.commits, 1)
-        const commitLsn = (begin + 2n) as Lsn
-        if (durable) yield* awaitCovered(commitLsn)
-        return { _tag: "Committed", beginLsn: begin, batchLsn: (begin + 1n) as Lsn, commitLsn } as const
+        ).pipe(Effect.flatMap((b) => finishCommit(b, durable)))
       })
 
     const appendOne = (boundary: boolean, commits: number, write: (w: ByteWriter, lsn: bigint) => void) =>

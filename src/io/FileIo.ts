@@ -36,6 +36,12 @@ export interface FileHandle {
   readonly fd: number
   /** Writes all of `bytes` at `position`; a write that makes no progress fails with `Io` (WriteZero). */
   readonly write: (bytes: Uint8Array, position: number) => Effect.Effect<void, Io>
+  /**
+   * The same write, synchronously: throws `Io` instead of failing. The log's
+   * hot path uses it so that taking the pending bytes and writing them is one
+   * indivisible step (no other fiber can append or fsync in between).
+   */
+  readonly writeSync: (bytes: Uint8Array, position: number) => void
   /** Reads up to `length` bytes at `position` into `buf[offset..]`; returns the count (0 at end of file). */
   readonly read: (buf: Uint8Array, offset: number, length: number, position: number) => Effect.Effect<number, Io>
   /** fsync(2): file data and metadata. */
@@ -102,18 +108,25 @@ const writeZero = (path: string) =>
 
 const nodeHandle = (path: string, fd: number): FileHandle => {
   let closed = false
+  const writeAllSync = (bytes: Uint8Array, position: number) => {
+    let off = 0
+    while (off < bytes.length) {
+      const n = Fs.writeSync(fd, bytes, off, bytes.length - off, position + off)
+      if (n <= 0) throw writeZero(path)
+      off += n
+    }
+  }
   return {
     path,
     fd,
-    write: (bytes, position) =>
-      tryIo(path, () => {
-        let off = 0
-        while (off < bytes.length) {
-          const n = Fs.writeSync(fd, bytes, off, bytes.length - off, position + off)
-          if (n <= 0) throw writeZero(path)
-          off += n
-        }
-      }),
+    write: (bytes, position) => tryIo(path, () => writeAllSync(bytes, position)),
+    writeSync: (bytes, position) => {
+      try {
+        writeAllSync(bytes, position)
+      } catch (e) {
+        throw e instanceof Io ? e : ioError(e, path)
+      }
+    },
     read: (buf, offset, length, position) => tryIo(path, () => Fs.readSync(fd, buf, offset, length, position)),
     sync: tryIo(path, () => Fs.fsyncSync(fd)),
     datasync: tryIo(path, () => Fs.fdatasyncSync(fd)),
@@ -201,23 +214,24 @@ export const makeMemoryFileIo = (): MemoryDisk => {
   const eexist = (p: string) =>
     ioError(Object.assign(new Error(`EEXIST: ${p}`), { code: "EEXIST", syscall: "open", path: p }), p)
 
-  const handle = (path: string, f: MemFile, writable: boolean): FileHandle => ({
+  const handle = (path: string, f: MemFile, writable: boolean): FileHandle => {
+    const writeSync = (bytes: Uint8Array, position: number) => {
+      count("write")
+      if (!writable) throw ioError(Object.assign(new Error("EBADF"), { code: "EBADF" }), path)
+      const end = position + bytes.length
+      if (end > f.data.length) {
+        const next = new Uint8Array(Math.max(end, f.data.length * 2, 64))
+        next.set(f.data.subarray(0, f.size))
+        f.data = next
+      }
+      f.data.set(bytes, position)
+      if (end > f.size) f.size = end
+    }
+    return {
     path,
     fd: -1,
-    write: (bytes, position) =>
-      Effect.suspend(() => {
-        count("write")
-        if (!writable) return Effect.fail(ioError(Object.assign(new Error("EBADF"), { code: "EBADF" }), path))
-        const end = position + bytes.length
-        if (end > f.data.length) {
-          const next = new Uint8Array(Math.max(end, f.data.length * 2, 64))
-          next.set(f.data.subarray(0, f.size))
-          f.data = next
-        }
-        f.data.set(bytes, position)
-        if (end > f.size) f.size = end
-        return Effect.void
-      }),
+    writeSync,
+    write: (bytes, position) => Effect.try({ try: () => writeSync(bytes, position), catch: (e) => e as Io }),
     read: (buf, offset, length, position) =>
       Effect.sync(() => {
         count("read")
@@ -245,7 +259,8 @@ export const makeMemoryFileIo = (): MemoryDisk => {
       }),
     size: Effect.sync(() => f.size),
     close: Effect.void
-  })
+  }
+  }
 
   const io: FileIoShape = {
     open: (p, mode) =>
@@ -376,6 +391,15 @@ export const withFaults = (inner: FileIoShape, plan: FaultPlan): FileIoShape => 
         }
         return Effect.fail(faultError(f, "write", h.path))
       }),
+    writeSync: (bytes, position) => {
+      const f = plan("write", h.path)
+      if (f === undefined) return h.writeSync(bytes, position)
+      if (f === "short") {
+        h.writeSync(bytes.subarray(0, bytes.length >> 1), position)
+        throw writeZero(h.path)
+      }
+      throw faultError(f, "write", h.path)
+    },
     sync: Effect.suspend(() => {
       const f = plan("sync", h.path)
       return f === undefined ? h.sync : Effect.fail(faultError(f, "fsync", h.path))

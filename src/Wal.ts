@@ -679,30 +679,27 @@ export const makeWal = <E = MutationEvent>(
       )
     })
     const awaitCovered = (lsn: bigint): Effect.Effect<void, WalError> =>
-      Effect.gen(function* () {
-        for (;;) {
-          const wake = yield* Ref.get(progress)
-          const s = yield* Ref.get(state)
-          if (s.durableLsn >= lsn) return
-          if (s.bgFailure !== undefined) return yield* poisoned(s)
-          if (lsn >= s.nextLsn) {
-            // Not allocated yet: no fsync can cover it. Wait for the next durability change.
-            yield* Deferred.await(wake)
-            continue
-          }
-          const activeCovers = s.active.syncedLsn >= lsn
-          if (activeCovers && s.syncQueue.length === 0) {
-            // Synced already (e.g. by a rotation's seal, which by itself does not move durableLsn in lora-wal).
-            yield* Ref.update(state, recomputeDurable)
-            continue
-          }
-          if (!activeCovers && !flushInFlight && (s.syncQueue.length === 0 || lsn >= s.active.baseLsn)) {
-            yield* leadFlush
-            continue
-          }
-          // An fsync is in flight, or an older segment's background fsync blocks durability: wait for it.
-          yield* Deferred.await(wake)
+      Effect.suspend(() => {
+        // Written as a plain loop of synchronous checks (no generator): every durable commit runs it.
+        const wake = MutableRef.get(progress.ref)
+        const s = MutableRef.get(state.ref)
+        if (s.durableLsn >= lsn) return Effect.void
+        if (s.bgFailure !== undefined) return Effect.fail(poisoned(s))
+        if (lsn >= s.nextLsn) {
+          // Not allocated yet: no fsync can cover it. Wait for the next durability change.
+          return Effect.andThen(Deferred.await(wake), awaitCovered(lsn))
         }
+        const activeCovers = s.active.syncedLsn >= lsn
+        if (activeCovers && s.syncQueue.length === 0) {
+          // Synced already (e.g. by a rotation's seal, which by itself does not move durableLsn in lora-wal).
+          MutableRef.set(state.ref, recomputeDurable(s))
+          return awaitCovered(lsn)
+        }
+        if (!activeCovers && !flushInFlight && (s.syncQueue.length === 0 || lsn >= s.active.baseLsn)) {
+          return Effect.andThen(leadFlush, awaitCovered(lsn))
+        }
+        // An fsync is in flight, or an older segment's background fsync blocks durability: wait for it.
+        return Effect.andThen(Deferred.await(wake), awaitCovered(lsn))
       })
 
     /**

@@ -228,6 +228,13 @@ export const STORE_MESSAGES: ReaderMessages = {
 
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true })
 
+type Latin1Slicer = { latin1Slice?: (start: number, end: number) => string }
+/** `buf[start, end)` as latin1 (Node's native slice; `toString("latin1")` where that is missing). */
+const latin1 = (buf: Buffer, start: number, end: number): string => {
+  const slice = (buf as unknown as Latin1Slicer).latin1Slice
+  return slice !== undefined ? slice.call(buf, start, end) : buf.toString("latin1", start, end)
+}
+
 /**
  * Rust's `Utf8Error` detail for `b[start, end)`: `invalid utf-8 sequence of
  * <n> bytes from index <i>` or `incomplete utf-8 byte sequence from index <i>`,
@@ -347,11 +354,18 @@ export class ByteReader {
    * it passes the end of input. Returns the length as a number.
    */
   bodyLength(): number {
-    const n = this.u64()
+    const p = this.need(8)
+    const lo = this.view.getUint32(p, true)
+    const hi = this.view.getUint32(p + 4, true)
+    // Fast path (every real length): the high word is 0, so neither overflow nor a huge value is possible.
+    if (hi === 0) {
+      if (lo > this.end - this.pos) decodeFailure(this.messages.truncated)
+      return lo
+    }
+    const n = (BigInt(hi) << 32n) | BigInt(lo)
     const offset = BigInt(this.pos - this.origin)
     if (offset + n > U64_MAX) decodeFailure(this.messages.overflow)
-    if (n > BigInt(this.end - this.pos)) decodeFailure(this.messages.truncated)
-    return Number(n)
+    return decodeFailure(this.messages.truncated)
   }
 
   /**
@@ -360,9 +374,11 @@ export class ByteReader {
    * of unread bytes.
    */
   count(label: string): number {
-    const n = this.u64()
-    if (n > BigInt(this.end - this.pos)) decodeFailure(this.messages.countExceeds(label, n))
-    return Number(n)
+    const p = this.need(8)
+    const lo = this.view.getUint32(p, true)
+    const hi = this.view.getUint32(p + 4, true)
+    if (hi === 0 && lo <= this.end - this.pos) return lo
+    return decodeFailure(this.messages.countExceeds(label, (BigInt(hi) << 32n) | BigInt(lo)))
   }
 
   /** `bytes`: a view (no copy) of the next `len`-prefixed body. */
@@ -379,25 +395,38 @@ export class ByteReader {
     const p = this.pos
     this.pos = p + n
     const b = this.bytes
-    // ASCII fast path.
-    if (n < 64) {
+    const end = p + n
+    // ASCII fast paths (keys, labels, most values): a tiny string is built by hand, a longer one
+    // is checked for ASCII and then sliced natively (latin1 = ASCII for bytes ≤ 0x7f).
+    if (n <= 8) {
       let s = ""
-      let ascii = true
-      for (let i = p; i < p + n; i++) {
+      for (let i = p; i < end; i++) {
         const c = b[i]!
-        if (c > 0x7f) {
-          ascii = false
-          break
-        }
+        if (c > 0x7f) return this.utf8(p, end)
         s += String.fromCharCode(c)
       }
-      if (ascii) return s
+      return s
     }
+    if (n < 256) {
+      for (let i = p; i < end; i++) if (b[i]! > 0x7f) return this.utf8(p, end)
+      return latin1(this.buffer(), p, end)
+    }
+    return this.utf8(p, end)
+  }
+
+  private buf: Buffer | undefined = undefined
+  private buffer(): Buffer {
+    return (this.buf ??= Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength))
+  }
+
+  /** Strict UTF-8 decode of `bytes[p, end)` with Rust's error wording. */
+  private utf8(p: number, end: number): string {
+    const b = this.bytes
     try {
-      return utf8Decoder.decode(b.subarray(p, p + n))
+      return utf8Decoder.decode(b.subarray(p, end))
     } catch {
       return decodeFailure(
-        this.messages.invalidUtf8(utf8ErrorDetail(b, p, p + n) ?? `invalid utf-8 sequence of 1 bytes from index 0`)
+        this.messages.invalidUtf8(utf8ErrorDetail(b, p, end) ?? `invalid utf-8 sequence of 1 bytes from index 0`)
       )
     }
   }

@@ -72,6 +72,8 @@ interface RecoverySummary {
   readonly scanMs: Spread | null
   readonly peakRssMb: Spread | null
   readonly baseRssMb: Spread | null
+  /** Peak RSS − RSS before the reopen, per repetition. */
+  readonly rssGrowthMb: Spread | null
   readonly records: number | null
   readonly diskMb: number | null
 }
@@ -88,6 +90,7 @@ const summariseRecovery = (record: CaseRecord): RecoverySummary => {
     scanMs: spread(rs.map((r) => r.scanMs)),
     peakRssMb: spread(rs.map((r) => r.peakRssMb)),
     baseRssMb: spread(rs.map((r) => r.baseRssMb)),
+    rssGrowthMb: spread(rs.map((r) => r.peakRssMb - r.baseRssMb)),
     records: rs[0]?.records ?? null,
     diskMb: rs[0] === undefined ? null : rs[0].diskBytes / 1e6
   }
@@ -144,6 +147,12 @@ export const renderMarkdown = (res: ResultsFile, opts: RenderOptions): string =>
     ].join("\n")
   )
   out.push("")
+
+  const targets = renderTargets(res)
+  if (targets !== "") {
+    out.push(targets)
+    out.push("")
+  }
 
   // --- commit cases
   const commits = res.cases
@@ -272,7 +281,7 @@ export const renderMarkdown = (res: ResultsFile, opts: RenderOptions): string =>
   if (recs.length > 0) {
     out.push(`### Recovery: reopen + full scan`)
     out.push("")
-    const peers = [...new Set(recs.filter((r) => r.record.role !== "floor").map((r) => r.record.store))]
+    const peers = [...new Set(recs.filter((r) => r.record.role === "peer").map((r) => r.record.store))]
     const cacheOf = (r: RecoverySummary) => (r.record.id.endsWith("/cold") ? "cold" : "warm")
     const find = (store: string, cache: string) =>
       recs.find((r) => r.record.store === store && cacheOf(r) === cache && r.mbPerSec !== null)
@@ -286,7 +295,7 @@ export const renderMarkdown = (res: ResultsFile, opts: RenderOptions): string =>
         return o === undefined || o.mbPerSec === null ? "–" : ratio(mine.median / o.mbPerSec.median)
       }
       if (r.unavailable !== null)
-        return [`\`${r.record.id}\``, r.record.store, r.record.mode, `cold unavailable (${r.unavailable})`, "", "", "", "", "", "", ...peers.map(() => "")]
+        return [`\`${r.record.id}\``, r.record.store, r.record.mode, `cold unavailable (${r.unavailable})`, "", "", "", "", "", "", "", ...peers.map(() => "")]
       return [
         `\`${r.record.id}\``,
         r.record.store,
@@ -297,6 +306,7 @@ export const renderMarkdown = (res: ResultsFile, opts: RenderOptions): string =>
         r.records === null ? "–" : int(r.records),
         r.diskMb === null ? "–" : num(r.diskMb),
         r.peakRssMb === null ? "–" : `${int(r.peakRssMb.median)} (${int(r.baseRssMb?.median ?? Number.NaN)} before open)`,
+        r.rssGrowthMb === null ? "–" : withRange(r.rssGrowthMb, int),
         vs(rawStore),
         ...peers.map(vs)
       ]
@@ -313,10 +323,11 @@ export const renderMarkdown = (res: ResultsFile, opts: RenderOptions): string =>
           "records",
           "on disk MB",
           "peak RSS MB",
+          "RSS growth MB",
           "× raw log",
           ...peers.map((s) => `× ${s}`)
         ],
-        "lllrrrrrrr" + "r".repeat(peers.length),
+        "lllrrrrrrrr" + "r".repeat(peers.length),
         rows
       )
     )
@@ -324,7 +335,8 @@ export const renderMarkdown = (res: ResultsFile, opts: RenderOptions): string =>
     out.push(
       "MB/s = payload bytes ÷ (reopen + scan) time, in a fresh process after a separate process loaded the data. " +
         "warm = data still in the page cache; cold = `sync` + `echo 3 > /proc/sys/vm/drop_caches` right before the reopen " +
-        "(machine-wide; needs root). Peak RSS = the scanning process's maxRSS (Node itself included; the figure in parentheses is its RSS before the reopen). " +
+        "(machine-wide; needs root). Peak RSS = the scanning process's maxRSS (Node itself included; the figure in parentheses is its RSS before the reopen); " +
+        "RSS growth = peak RSS − RSS before the reopen (lmdb's includes its memory-mapped pages). Columns × raw log / × node:sqlite / × classic-level / × lmdb divide by the plain scans (payload bytes handed back, nothing decoded); × lmdb + LW1 decode by lmdb's scan that also decodes every payload. " +
         "Ratios at the same cache state."
     )
     out.push("")
@@ -369,6 +381,144 @@ export const renderMarkdown = (res: ResultsFile, opts: RenderOptions): string =>
 const firstLine = (s: string) => s.split("\n")[0] ?? s
 
 // ---------------------------------------------------------------------------
+// targets (issue 5/6): every ratio from medians of this one run
+
+interface TargetRow {
+  readonly target: string
+  readonly measured: string
+  readonly ratio: number | null
+  readonly need: string
+  readonly ok: boolean | null
+}
+
+/** The effect-wal performance targets with their measured ratios; "" when no effect-wal case ran. */
+export const renderTargets = (res: ResultsFile): string => {
+  const commit = new Map(
+    res.cases
+      .filter((c) => c.kind === "commit")
+      .map(summariseCommit)
+      .filter((s): s is CommitSummary => s !== null)
+      .map((s) => [s.record.id, s])
+  )
+  if (![...commit.keys()].some((k) => k.startsWith("effect-wal/")) && !res.cases.some((c) => c.role === "effect-wal")) return ""
+  const cps = (id: string) => commit.get(id)?.commitsPerSec.median ?? null
+  const mbs = (id: string) => commit.get(id)?.mbPerSec.median ?? null
+  const rows: Array<TargetRow> = []
+  const div = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : a / b)
+  const check = (r: number | null, min: number) => (r === null ? null : r >= min)
+  const fmtCps = (id: string) => (cps(id) === null ? "–" : `${int(cps(id)!)}/s`)
+
+  for (const mode of ["per-commit", "group-durable"]) {
+    const id = `effect-wal/${mode}/c1`
+    const r = div(cps(id), cps(FLOOR_ID))
+    rows.push({ target: `\`${id}\` ÷ \`${FLOOR_ID}\``, measured: `${fmtCps(id)} vs ${fmtCps(FLOOR_ID)}`, ratio: r, need: "≥ 0.9", ok: check(r, 0.9) })
+  }
+  const durablePeers = (c: number) =>
+    [...commit.values()].filter(
+      (s) => s.record.role === "peer" && s.record.durable && (s.record.concurrency === c || (s.record.syncApi && s.record.concurrency === 1))
+    )
+  for (const c of [16, 256]) {
+    for (const mode of ["per-commit", "group-durable"]) {
+      const id = `effect-wal/${mode}/c${c}`
+      const gf = groupFloorId(c)
+      const r = div(cps(id), cps(gf))
+      rows.push({ target: `\`${id}\` ÷ \`${gf}\``, measured: `${fmtCps(id)} vs ${fmtCps(gf)}`, ratio: r, need: "≥ 0.8", ok: check(r, 0.8) })
+      const peers = durablePeers(c)
+      if (peers.length > 0 && cps(id) !== null) {
+        const ratios = peers.map((p) => ({ id: stem(p.record.id), r: cps(id)! / p.commitsPerSec.median }))
+        const worst = ratios.reduce((a, b) => (b.r < a.r ? b : a))
+        rows.push({
+          target: `\`${id}\` ÷ every durable peer at ${c} (worst: \`${worst.id}\`)`,
+          measured: ratios.map((x) => `${x.id} ${ratio(x.r)}`).join(", "),
+          ratio: worst.r,
+          need: "≥ 1.0",
+          ok: check(worst.r, 1)
+        })
+      }
+    }
+  }
+  for (const c of [1, 16, 256]) {
+    const id = `effect-wal/none/c${c}`
+    const r = div(mbs(id), mbs("floor/write-only/c1"))
+    rows.push({
+      target: `\`${id}\` MB/s ÷ \`floor/write-only/c1\` MB/s (payload bytes)`,
+      measured: `${mbs(id) === null ? "–" : num(mbs(id)!)} vs ${mbs("floor/write-only/c1") === null ? "–" : num(mbs("floor/write-only/c1")!)} MB/s`,
+      ratio: r,
+      need: "≥ 0.5",
+      ok: check(r, 0.5)
+    })
+  }
+
+  const recs = res.cases.filter((c) => c.kind === "recovery").map(summariseRecovery)
+  const warm = (id: string) => recs.find((r) => r.record.id === id)
+  const ew = warm("recovery/effect-wal/warm")
+  const peerScans = recs.filter((r) => r.record.role === "peer" && r.record.id.endsWith("/warm") && !r.record.id.includes("-decode") && r.mbPerSec !== null)
+  if (ew !== undefined && ew.mbPerSec !== null && peerScans.length > 0) {
+    const fastest = peerScans.reduce((a, b) => (b.mbPerSec!.median > a.mbPerSec!.median ? b : a))
+    const r = ew.mbPerSec.median / fastest.mbPerSec!.median
+    rows.push({
+      target: `\`recovery/effect-wal/warm\` ÷ fastest peer scan (\`${fastest.record.id}\`)`,
+      measured: `${int(ew.mbPerSec.median)} vs ${int(fastest.mbPerSec!.median)} MB/s`,
+      ratio: r,
+      need: "≥ 1.0",
+      ok: check(r, 1)
+    })
+    const dec = warm(fastest.record.id.replace(/\/warm$/, "-decode/warm"))
+    if (dec !== undefined && dec.mbPerSec !== null) {
+      const r2 = ew.mbPerSec.median / dec.mbPerSec.median
+      rows.push({
+        target: `(context) \`recovery/effect-wal/warm\` ÷ \`${dec.record.id}\` (same LW1 decode)`,
+        measured: `${int(ew.mbPerSec.median)} vs ${int(dec.mbPerSec.median)} MB/s`,
+        ratio: r2,
+        need: "–",
+        ok: null
+      })
+    }
+  }
+  if (ew !== undefined && ew.rssGrowthMb !== null) {
+    const g = ew.rssGrowthMb.max
+    rows.push({
+      target: `\`recovery/effect-wal/warm\` peak RSS growth (max of reps), ${num((ew.records ?? 0) * res.payload.bytes / 1e6)} MB of payload`,
+      measured: `${int(g)} MB`,
+      ratio: null,
+      need: "≤ 64 MB",
+      ok: g <= 64
+    })
+  }
+
+  const codec = res.cases.filter((c) => c.kind === "codec").flatMap((c) => ok(c.runs).filter((r): r is CodecResult => r.kind === "codec"))
+  const codecMed = (name: string) =>
+    spread(codec.flatMap((r) => r.rows.filter((x) => x.name === name && x.commitsPerSec !== null).map((x) => x.commitsPerSec!)))?.median ?? null
+  const ENC = "LW1 encode (LW1Codec.writeBatch into a reused ByteWriter)"
+  const DEC = "LW1 decode (decodeBatch)"
+  const pairs: ReadonlyArray<readonly [string, string, string]> = [
+    ["LW1 encode", ENC, "JSON.stringify(replacer) + TextEncoder.encode"],
+    ["LW1 encode", ENC, "JSON.stringify(replacer)"],
+    ["LW1 decode", DEC, "TextDecoder.decode + JSON.parse"],
+    ["LW1 decode", DEC, "JSON.parse"]
+  ]
+  for (const [label, a, b] of pairs) {
+    const va = codecMed(a)
+    const vb = codecMed(b)
+    const r = div(va, vb)
+    if (va === null || vb === null) continue
+    rows.push({ target: `${label} ÷ ${b} (commits/s, same events)`, measured: `${int(va)} vs ${int(vb)} /s`, ratio: r, need: "≥ 1.0", ok: check(r, 1) })
+  }
+
+  const out: Array<string> = []
+  out.push("### Targets")
+  out.push("")
+  out.push(
+    table(
+      ["target", "measured (medians)", "ratio", "required", "met"],
+      "llrll",
+      rows.map((t) => [t.target, t.measured, t.ratio === null ? "–" : ratio(t.ratio), t.need, t.ok === null ? "–" : t.ok ? "yes" : "**no**"])
+    )
+  )
+  return out.join("\n")
+}
+
+// ---------------------------------------------------------------------------
 // SVG plot: durable commits/s vs concurrent committers, log–log
 
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"]
@@ -388,6 +538,8 @@ export const renderSvg = (res: ResultsFile): string => {
     const k = stem(s.record.id)
     series.set(k, [...(series.get(k) ?? []), s])
   }
+  // A single point of an async store (e.g. one variant run at 256 committers only) is no line: left out.
+  for (const [k, pts] of series) if (pts.length === 1 && !pts[0]!.record.syncApi) series.delete(k)
   const W = 960
   const H = 540
   const L = 80
@@ -437,7 +589,9 @@ export const renderSvg = (res: ResultsFile): string => {
   let i = 0
   for (const [name, pts] of series) {
     const isFloor = name === stem(FLOOR_ID)
+    const ours = name.startsWith("effect-wal")
     const color = isFloor ? "#000" : PALETTE[i % PALETTE.length]!
+    const width = ours ? 3.5 : 2
     const sorted = [...pts].sort((a, b) => a.record.concurrency - b.record.concurrency)
     const flat = sorted.length === 1 && sorted[0]!.record.syncApi
     const dash = flat ? ` stroke-dasharray="6 4"` : ""
@@ -448,7 +602,7 @@ export const renderSvg = (res: ResultsFile): string => {
         ]
       : sorted.map((s) => [X(s.record.concurrency), Y(s.commitsPerSec.median)])
     o.push(
-      `<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${pts2.map(([a, b]) => `${a!.toFixed(1)},${b!.toFixed(1)}`).join(" ")}"/>`
+      `<polyline fill="none" stroke="${color}" stroke-width="${width}"${dash} points="${pts2.map(([a, b]) => `${a!.toFixed(1)},${b!.toFixed(1)}`).join(" ")}"/>`
     )
     for (const s of sorted) {
       const x = X(s.record.concurrency)
@@ -458,8 +612,8 @@ export const renderSvg = (res: ResultsFile): string => {
       o.push(`<circle cx="${x.toFixed(1)}" cy="${Y(s.commitsPerSec.median).toFixed(1)}" r="3.5" fill="${color}"/>`)
     }
     const ly = T + 8 + i * 20
-    o.push(`<line x1="${L + pw + 16}" x2="${L + pw + 44}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${dash}/>`)
-    o.push(`<text x="${L + pw + 50}" y="${ly + 4}">${xmlEsc(name + (flat ? " (sync API)" : ""))}</text>`)
+    o.push(`<line x1="${L + pw + 16}" x2="${L + pw + 44}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="${width}"${dash}/>`)
+    o.push(`<text x="${L + pw + 50}" y="${ly + 4}"${ours ? ` font-weight="bold"` : ""}>${xmlEsc(name + (flat ? " (sync API)" : ""))}</text>`)
     i++
   }
   o.push(

@@ -126,6 +126,16 @@ export interface BenchCase {
   readonly env?: Readonly<Record<string, string>>
   /** Count fsyncs by running one extra, unmeasured repetition under strace (when strace exists). */
   readonly straceSyncs?: boolean
+  /**
+   * Cases with the same `fixture` key share one prepared directory: the
+   * runner runs `prepare` once (first use) into a fixture directory and
+   * copies it into each repetition's fresh directory (the fill of a large
+   * recovery store takes far longer than the copy). Without it, `prepare`
+   * runs in every repetition's directory.
+   */
+  readonly fixture?: string
+  /** Not part of the default run: only run when `--cases` names it (a pattern matching its id). */
+  readonly optIn?: boolean
   /** Optional first process: loads data into `dir`; `run` then executes in a second fresh process. */
   readonly prepare?: (dir: string, params: CaseParams) => Promise<void>
   readonly run: (dir: string, params: CaseParams) => Promise<CaseResult>

@@ -7,7 +7,7 @@
  */
 import type { BenchCase } from "../types.js"
 import { codecCases } from "./codec.js"
-import { effectWalCases } from "./effect-wal.js"
+import { effectWalCommitCases, effectWalRecoveryCases } from "./effect-wal.js"
 import { floorCases } from "./floor.js"
 import { levelCases } from "./level.js"
 import { lmdbCases } from "./lmdb.js"
@@ -19,9 +19,9 @@ export const allCases: ReadonlyArray<BenchCase> = [
   ...sqliteCases,
   ...levelCases,
   ...lmdbCases,
-  // effect-wal cases: registered in ./effect-wal.ts (the lead's registry point).
-  ...effectWalCases,
+  ...effectWalCommitCases,
   ...recoveryCases,
+  ...effectWalRecoveryCases,
   ...codecCases
 ]
 

@@ -1,11 +1,13 @@
 /**
  * Recovery: reopen a store and read everything back, as a log's replay does.
  *
- * Two processes per repetition, same fresh directory: `prepare` loads
- * `params.recoveryBytes` of workload payloads (bulk, not timed) and closes
- * the store cleanly; `run` — a fresh process, so its peak RSS is the scan's —
- * imports the library, optionally drops the page cache (`cold`), then times
- * the reopen and a full scan touching every record.
+ * A `prepare` process loads `params.recoveryBytes` of workload payloads
+ * (`--recovery-mb`; bulk, not timed) and closes the store cleanly. It runs
+ * once per store: the warm and cold cases of a store share that directory as
+ * a fixture, which the runner copies into each repetition's fresh directory.
+ * `run` — a fresh process, so its peak RSS is the scan's — imports the
+ * library, optionally drops the page cache (`cold`), then times the reopen
+ * and a full scan touching every record.
  *
  * Cold needs `sync` + `echo 3 > /proc/sys/vm/drop_caches` (root, not in a
  * read-only /proc); when that fails the result says "cold unavailable" and
@@ -13,8 +15,10 @@
  * files are evicted too.
  *
  * Stores: the raw framed log (u32 length + u32 CRC-32 + payload, CRC checked
- * on read, the floor), node:sqlite, classic-level, lmdb. effect-wal's replay
- * plugs in through {@link recoveryCase} (see `effect-wal.ts`).
+ * on read, the floor), node:sqlite, classic-level, lmdb. The peers' scans
+ * hand back payload bytes (nothing decoded); effect-wal's replay (in
+ * `effect-wal.ts`, through {@link recoveryCase}) checks framing and CRC and
+ * decodes every LW1 event.
  *
  * @module
  */
@@ -41,8 +45,11 @@ export interface RecoveryStore {
   readonly load: () => Promise<void>
   /** Writes `count` commits (cycling through `pool`, keys 0..count−1) and closes cleanly. Not timed. */
   readonly fill: (dir: string, pool: ReadonlyArray<Commit>, count: number) => Promise<void>
-  /** Reopens the store in `dir` (timed). */
-  readonly reopen: (dir: string) => Promise<Reopened>
+  /**
+   * Reopens the store in `dir` (timed). `visit`, when given, is called with
+   * every payload the scan reads (the "+ LW1 decode" variants decode it).
+   */
+  readonly reopen: (dir: string, visit?: (payload: Uint8Array) => void) => Promise<Reopened>
 }
 
 const POOL = 256
@@ -76,6 +83,10 @@ export const recoveryCase = (opts: {
   readonly mode: string
   readonly cache: "warm" | "cold"
   readonly impl: RecoveryStore
+  /** Shared prepared directory (see `BenchCase.fixture`); default `recovery/<store id>`. */
+  readonly fixture?: string
+  /** Decode every payload with LW1 `decodeBatch` during the scan (the same work effect-wal's replay does). */
+  readonly decode?: boolean
 }): BenchCase => ({
   id: opts.id,
   kind: "recovery",
@@ -84,6 +95,7 @@ export const recoveryCase = (opts: {
   mode: `${opts.mode} (${opts.cache})`,
   concurrency: 1,
   durable: true,
+  fixture: opts.fixture ?? opts.id.replace(/\/(warm|cold)$/, ""),
   prepare: async (dir, params) => {
     await opts.impl.load()
     const pool = makeCommitPool(POOL)
@@ -96,9 +108,18 @@ export const recoveryCase = (opts: {
       const why = dropCaches()
       if (why !== null) return { kind: "recovery", cache: "cold unavailable", reason: why }
     }
+    let visit: ((payload: Uint8Array) => void) | undefined
+    if (opts.decode === true) {
+      const { decodeBatch } = await import("../../src/event/LW1.js")
+      let events = 0
+      visit = (p) => {
+        events += decodeBatch(p).length
+      }
+      if (events < 0) throw new Error("unreachable")
+    }
     const baseRssMb = mb(process.memoryUsage().rss)
     const t0 = process.hrtime.bigint()
-    const store = await opts.impl.reopen(dir)
+    const store = await opts.impl.reopen(dir, visit)
     const t1 = process.hrtime.bigint()
     const { records, bytes } = await store.scan()
     const t2 = process.hrtime.bigint()
@@ -154,7 +175,7 @@ const rawLog: RecoveryStore = {
     fs.fsyncSync(fd)
     fs.closeSync(fd)
   },
-  reopen: async (dir) => {
+  reopen: async (dir, visit) => {
     const crc = crc32
     const fd = fs.openSync(path.join(dir, RAW_FILE), "r")
     return {
@@ -184,6 +205,7 @@ const rawLog: RecoveryStore = {
             }
             const payload = buf.subarray(off + FRAME, off + FRAME + len)
             if (crc(payload) >>> 0 !== buf.readUInt32LE(off + 4)) throw new Error(`CRC mismatch at record ${records}`)
+            if (visit !== undefined) visit(payload)
             records++
             bytes += len
             off += FRAME + len
@@ -315,13 +337,14 @@ const lmdb: RecoveryStore = {
     await db.flushed
     await db.close()
   },
-  reopen: async (dir) => {
+  reopen: async (dir, visit) => {
     const db = await openLmdb(dir)
     return {
       scan: async () => {
         let records = 0
         let bytes = 0
         for (const { value } of db.getRange()) {
+          if (visit !== undefined) visit(value)
           bytes += value.length
           records++
         }
@@ -339,15 +362,39 @@ const STORES: ReadonlyArray<readonly [string, string, string, RecoveryStore]> = 
   ["lmdb", "lmdb", "getRange()", lmdb]
 ]
 
-export const recoveryCases: ReadonlyArray<BenchCase> = STORES.flatMap(([key, store, mode, impl]) =>
-  (["warm", "cold"] as const).map((cache) =>
-    recoveryCase({
-      id: `recovery/${key}/${cache}`,
-      role: key === "raw" ? "floor" : "peer",
-      store,
-      mode,
-      cache,
-      impl
-    })
-  )
-)
+export const recoveryCases: ReadonlyArray<BenchCase> = [
+  ...STORES.flatMap(([key, store, mode, impl]) =>
+    (["warm", "cold"] as const).map((cache) =>
+      recoveryCase({
+        id: `recovery/${key}/${cache}`,
+        role: key === "raw" ? "floor" : "peer",
+        store,
+        mode,
+        cache,
+        impl
+      })
+    )
+  ),
+  // The same scans plus an LW1 decode of every payload: what recovering *events* (not bytes) costs
+  // there, i.e. the work effect-wal's replay does. Warm only; same fixtures as the plain scans.
+  recoveryCase({
+    id: "recovery/raw-decode/warm",
+    role: "floor",
+    store: "raw file + LW1 decode",
+    mode: "framed log, CRC checked, decodeBatch per record",
+    cache: "warm",
+    fixture: "recovery/raw",
+    decode: true,
+    impl: rawLog
+  }),
+  recoveryCase({
+    id: "recovery/lmdb-decode/warm",
+    role: "peer",
+    store: "lmdb + LW1 decode",
+    mode: "getRange(), decodeBatch per record",
+    cache: "warm",
+    fixture: "recovery/lmdb",
+    decode: true,
+    impl: lmdb
+  })
+]

@@ -669,9 +669,10 @@ export const makeWal = <E = MutationEvent>(
     let flushInFlight = false
     const leadFlush: Effect.Effect<void, WalError> = Effect.suspend(() => {
       flushInFlight = true
-      return syncLock.withPermit(
-        Effect.andThen(Effect.yieldNow, syncNow("fsync failed"))
-      ).pipe(
+      // Let committers that are ready to run append first, so this fsync covers them too. (Skipping
+      // this for an apparently lone committer was tried: other fibers that have not run yet are
+      // invisible, so groups collapsed to one commit each.)
+      return syncLock.withPermit(Effect.andThen(Effect.yieldNow, syncNow("fsync failed"))).pipe(
         Effect.ensuring(Effect.suspend(() => {
           flushInFlight = false
           return notifyProgress
@@ -889,11 +890,25 @@ export const makeWal = <E = MutationEvent>(
       commitLsn: (begin + 2n) as Lsn
     })
 
-    /** After the records are appended: write them (unless a group-commit leader will), count, wait for durability. */
+    /**
+     * Commits that completed synchronously in a row. A fiber whose commits need no fsync never
+     * suspends, so it would only yield after Effect's operation budget (hundreds of commits) and
+     * starve the other committers (p99.9 ack latency of ~0.7 s measured at 256 committers); it
+     * yields every 32 instead.
+     */
+    let syncStreak = 0
+    /** After the records are appended: count, then wait for durability (or yield now and then). */
     const finishCommit = (begin: Lsn, durable: boolean): Effect.Effect<CommitResult, WalError> => {
       const result = committed(begin)
-      const wait = durable ? Effect.as(awaitCovered(result._tag === "Committed" ? result.commitLsn : 0n), result) : Effect.succeed(result)
-      return Effect.andThen(Metric.update(M.commits, 1), wait)
+      if (durable) {
+        syncStreak = 0
+        return Effect.andThen(Metric.update(M.commits, 1), Effect.as(awaitCovered(begin + 2n), result))
+      }
+      if (++syncStreak >= 32) {
+        syncStreak = 0
+        return Effect.andThen(Metric.update(M.commits, 1), Effect.as(Effect.yieldNow, result))
+      }
+      return Effect.as(Metric.update(M.commits, 1), result)
     }
 
     const commitTx = (events: ReadonlyArray<E>, options?: CommitOptions): Effect.Effect<CommitResult, WalError> =>

@@ -302,29 +302,32 @@ const writeMapBody = (w: ByteWriter, m: unknown, path: string, keyPath: string):
   if (!(m instanceof Map)) return bad(path, "a ReadonlyMap<string, PropertyValue>", m)
   const map = m as ReadonlyMap<unknown, PropertyValue>
   w.len(map.size)
-  const start = w.length
+  // First look at the keys only: in UTF-8 order already (decoded maps, many literal ones), or not.
+  let sorted = true
   let prev = ""
   let first = true
-  let key: unknown = undefined
-  let sorted = true
-  try {
-    for (const [k, val] of map) {
-      key = k
-      if (typeof k !== "string") bad("", "a string key", k)
-      if (!first && compareUtf8(prev, k as string) >= 0) {
-        sorted = false
-        break
-      }
-      first = false
-      prev = k as string
-      writeStr(w, k, "")
-      writeValueInner(w, val)
+  for (const k of map.keys()) {
+    if (typeof k !== "string") bad(keyPath + keySegment(k), "a string key", k)
+    if (!first && compareUtf8(prev, k as string) >= 0) {
+      sorted = false
+      break
     }
-  } catch (e) {
-    throw atPath(e, keyPath + keySegment(key))
+    first = false
+    prev = k as string
   }
-  if (sorted) return
-  w.truncate(start)
+  if (sorted) {
+    let key: unknown = undefined
+    try {
+      for (const [k, val] of map) {
+        key = k
+        writeStr(w, k, "")
+        writeValueInner(w, val)
+      }
+    } catch (e) {
+      throw atPath(e, keyPath + keySegment(key))
+    }
+    return
+  }
   const keys: Array<string> = []
   for (const k of map.keys()) {
     if (typeof k !== "string") bad(keyPath + keySegment(k), "a string key", k)

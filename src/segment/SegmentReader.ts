@@ -58,6 +58,12 @@ export interface ScanOptions<XD = never, RD = never> {
   readonly shouldDrain?: () => boolean
   /** Read buffer size in bytes (default 4 MiB). */
   readonly chunkBytes?: number
+  /**
+   * A read buffer to reuse across scans (replay of many segments): the scan
+   * uses `scratch.buf` when it is large enough and leaves a grown buffer there.
+   * Safe because decoded events never point into the read buffer.
+   */
+  readonly scratch?: { buf: Uint8Array }
   /** When false, payloads are not decoded: Mutation/MutationBatch arrive with empty events (inspection). Default true. */
   readonly decodePayloads?: boolean
 }
@@ -84,7 +90,10 @@ export const scanSegment = <E, X, XD = never, RD = never>(
       return { lastGoodOffset: SEGMENT_HEADER_SIZE, failure: { offset: SEGMENT_HEADER_SIZE, error: sizeResult.failure }, records: 0, fileSize: 0 }
     }
     const fileSize = sizeResult.success
-    let buf = new Uint8Array(Math.min(chunk, Math.max(0, fileSize - SEGMENT_HEADER_SIZE)) || 1)
+    const wanted = Math.min(chunk, Math.max(0, fileSize - SEGMENT_HEADER_SIZE)) || 1
+    const scratch = options.scratch
+    let buf = scratch !== undefined && scratch.buf.length >= wanted ? scratch.buf : new Uint8Array(wanted)
+    if (scratch !== undefined) scratch.buf = buf
     let bufFileOffset = SEGMENT_HEADER_SIZE // file offset of buf[0]
     let filled = 0
     let pos = 0 // position in buf
@@ -99,6 +108,7 @@ export const scanSegment = <E, X, XD = never, RD = never>(
           const next = new Uint8Array(need)
           next.set(buf.subarray(pos, filled))
           buf = next
+          if (scratch !== undefined) scratch.buf = next
         } else if (pos > 0) {
           buf.copyWithin(0, pos, filled)
         }

@@ -241,6 +241,22 @@ describe("async segment sync", () => {
     }))
 })
 
+describe("group commit liveness", () => {
+  it.live("16 committers × 1,000 durable commits with 1 KiB segments (rotation every few commits) finish: no lost wake-up", () =>
+    Effect.gen(function* () {
+      for (const asyncSegmentSync of [false, true]) {
+        const disk = makeMemoryFileIo()
+        const n = yield* withWal(disk, { syncMode: SyncMode.PerCommit, segmentTargetBytes: 1024, asyncSegmentSync }, (wal) =>
+          Effect.forEach(
+            Array.from({ length: 16 }, (_, c) => c),
+            (c) => Effect.forEach(Array.from({ length: 1000 }, (_, k) => c * 1000 + k), (id) => wal.commitTx([ev(id)]), { discard: true }),
+            { concurrency: "unbounded", discard: true }
+          ).pipe(Effect.andThen(wal.durableLsn), Effect.timeout("60 seconds")))
+        expect(n).toBe(48_000n)
+      }
+    }), 120_000)
+})
+
 describe("recording disk: what a durable ack may rely on", () => {
   /** Highest TxCommit LSN present in the durable (fsynced, directory-synced) bytes of `disk`. */
   const durableCommits = (disk: MemoryDisk): Set<bigint> => {

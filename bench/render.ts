@@ -408,7 +408,7 @@ export const renderTargets = (res: ResultsFile): string => {
   const check = (r: number | null, min: number) => (r === null ? null : r >= min)
   const fmtCps = (id: string) => (cps(id) === null ? "–" : `${int(cps(id)!)}/s`)
 
-  for (const mode of ["per-commit", "group-durable"]) {
+  for (const mode of ["per-commit", "group-durable", "per-commit-prealloc"]) {
     const id = `effect-wal/${mode}/c1`
     const r = div(cps(id), cps(FLOOR_ID))
     rows.push({ target: `\`${id}\` ÷ \`${FLOOR_ID}\``, measured: `${fmtCps(id)} vs ${fmtCps(FLOOR_ID)}`, ratio: r, need: "≥ 0.9", ok: check(r, 0.9) })
@@ -418,7 +418,7 @@ export const renderTargets = (res: ResultsFile): string => {
       (s) => s.record.role === "peer" && s.record.durable && (s.record.concurrency === c || (s.record.syncApi && s.record.concurrency === 1))
     )
   for (const c of [16, 256]) {
-    for (const mode of ["per-commit", "group-durable"]) {
+    for (const mode of ["per-commit", "group-durable", "per-commit-prealloc"]) {
       const id = `effect-wal/${mode}/c${c}`
       const gf = groupFloorId(c)
       const r = div(cps(id), cps(gf))

@@ -154,6 +154,16 @@ export interface WalConfig<E = MutationEvent> {
   readonly syncMethod?: SyncMethod
   /** Enable background FIFO fsync of rotated segments (`true` = defaults). Default off (lora-wal: rotation fsyncs inline). */
   readonly asyncSegmentSync?: boolean | AsyncSegmentSync
+  /**
+   * Preallocate the active segment: extend it with zeros to `segmentTargetBytes` when it is created
+   * or reopened, and fsync that once. A commit then writes into space that already exists, so its
+   * fdatasync does not have to commit a file-size change to the file system journal (measured here:
+   * ×1.4–1.5 the durable-commit rate of appending). The zero tail is cut before a segment is sealed
+   * and when the log closes, so sealed segments and cleanly closed logs are byte-identical to
+   * lora-wal's; after a crash the zeros read as a torn tail in the active segment, which an open
+   * (effect-wal's or LoraDB's) cuts. Default off (file sizes then match lora-wal's at every moment).
+   */
+  readonly preallocate?: boolean
   /** Default `"strict"`. */
   readonly recovery?: RecoveryMode
   /**
@@ -358,13 +368,21 @@ const newSegmentFile = (dir: string, id: SegmentId, handle: FileHandle, baseLsn:
  * crash between its create and its header write leaves a short highest
  * segment, which {@link makeWal}'s open repairs.)
  */
-const createSegment = (io: FileIoShape, backend: SyncBackendShape, dir: string, id: SegmentId, baseLsn: Lsn) =>
+const createSegment = (
+  io: FileIoShape,
+  backend: SyncBackendShape,
+  dir: string,
+  id: SegmentId,
+  baseLsn: Lsn,
+  preallocateTo = 0
+) =>
   Effect.gen(function* () {
     const path = segmentPath(dir, id)
     const tmp = `${path}.tmp`
     if (yield* io.exists(tmp)) yield* io.remove(tmp)
     const created = yield* io.open(tmp, "create")
     yield* created.write(encodeSegmentHeader(baseLsn, false), 0).pipe(
+      Effect.andThen(zeroFill(created, SEGMENT_HEADER_SIZE, preallocateTo)),
       Effect.andThen(backend.sync(created)),
       Effect.ensuring(created.close)
     )
@@ -372,6 +390,16 @@ const createSegment = (io: FileIoShape, backend: SyncBackendShape, dir: string, 
     const handle = yield* io.open(path, "readwrite")
     const before = (baseLsn > 0n ? baseLsn - 1n : 0n) as Lsn
     return newSegmentFile(dir, id, handle, baseLsn, SEGMENT_HEADER_SIZE, before)
+  })
+
+const ZEROS = new Uint8Array(1024 * 1024)
+
+/** Writes zeros to `file` from `from` up to `to` (bytes), in 1 MiB writes; nothing when `to ≤ from`. */
+const zeroFill = (file: FileHandle, from: number, to: number): Effect.Effect<void, Io> =>
+  Effect.gen(function* () {
+    for (let at = from; at < to; at += ZEROS.length) {
+      yield* file.write(ZEROS.subarray(0, Math.min(ZEROS.length, to - at)), at)
+    }
   })
 
 const failureText = (cause: unknown): string => {
@@ -410,6 +438,7 @@ export const makeWal = <E = MutationEvent>(
     const maxPendingBytes = Math.max(1, asyncCfg?.maxPendingBytes ?? 64 * 1024 * 1024)
     const retries = Math.max(0, asyncCfg?.retries ?? 2)
     const recoveryMode = config.recovery ?? "strict"
+    const preallocateTo = config.preallocate === true ? target : 0
 
     // 1. Directory and lock.
     yield* io.mkdirp(dir)
@@ -466,7 +495,7 @@ export const makeWal = <E = MutationEvent>(
       segments = segments.filter((seg) => seg.id <= torn.segmentId)
     }
     if (fresh) {
-      active = yield* createSegment(io, backend, dir, FIRST_SEGMENT, 1n as Lsn)
+      active = yield* createSegment(io, backend, dir, FIRST_SEGMENT, 1n as Lsn, preallocateTo)
       yield* io.syncDir(dir)
       nextLsn = 1n as Lsn
     } else {
@@ -512,12 +541,15 @@ export const makeWal = <E = MutationEvent>(
       }
       nextLsn = (outcome.maxLsn + 1n) as Lsn
       active = newSegmentFile(dir, last.id, handle, header.baseLsn, torn !== undefined ? torn.lastGoodOffset : offset, outcome.maxLsn)
+      if (!sealedHighest && preallocateTo > active.fileBytes) {
+        yield* zeroFill(handle, active.fileBytes, preallocateTo).pipe(Effect.andThen(backend.sync(handle)))
+      }
       if (sealedHighest) {
         // A sealed segment cannot take appends: start the next one (its base is the next LSN).
         const id = nextSegmentId(last.id)
         if (id === undefined) return yield* segmentIdExhausted()
         yield* handle.close
-        active = yield* createSegment(io, backend, dir, id, nextLsn)
+        active = yield* createSegment(io, backend, dir, id, nextLsn, preallocateTo)
         yield* io.syncDir(dir)
         repairs.push(`${last.name} was sealed (an interrupted rotation): started ${active.name}`)
       }
@@ -736,6 +768,8 @@ export const makeWal = <E = MutationEvent>(
     /** fsync, sealed header, fsync (spec §2.2 seal), with bounded retries when run in the background. */
     const sealFile = (f: SegmentFile) =>
       Effect.gen(function* () {
+        // A preallocated segment loses its zero tail first: a sealed segment holds records only.
+        if (preallocateTo > 0) yield* f.handle.truncate(f.fileBytes)
         yield* timedSync(f.handle)
         yield* f.handle.write(encodeSegmentHeader(f.baseLsn, true), 0)
         yield* timedSync(f.handle)
@@ -764,7 +798,7 @@ export const makeWal = <E = MutationEvent>(
       const id = nextSegmentId(a.id)
       if (id === undefined) return yield* segmentIdExhausted()
       const s2 = yield* Ref.get(state)
-      const seg = yield* createSegment(io, backend, dir, id, s2.nextLsn)
+      const seg = yield* createSegment(io, backend, dir, id, s2.nextLsn, preallocateTo)
       yield* io.syncDir(dir).pipe(Effect.tapError(() => seg.handle.close))
       if (asyncCfg === undefined) {
         yield* a.handle.close
@@ -1049,6 +1083,11 @@ export const makeWal = <E = MutationEvent>(
           return
         }
         yield* Effect.ignore(syncLock.withPermit(syncNow("close fsync failed")))
+        if (preallocateTo > 0) {
+          // Cut the zero tail so a cleanly closed log is exactly lora-wal's bytes.
+          const a = (yield* Ref.get(state)).active
+          yield* Effect.ignore(a.handle.truncate(a.fileBytes).pipe(Effect.andThen(backend.sync(a.handle))))
+        }
       })
     )
 

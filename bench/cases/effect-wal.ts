@@ -124,6 +124,14 @@ const modes: ReadonlyArray<Mode> = [
     levels: [1, 16, 256]
   },
   {
+    key: "per-commit-prealloc",
+    label: "SyncMode.PerCommit + preallocate: true (commits overwrite preallocated space)",
+    durable: true,
+    config: (L) => ({ syncMode: L.SyncMode.PerCommit, preallocate: true }),
+    options: undefined,
+    levels: [1, 16, 256]
+  },
+  {
     key: "group-durable",
     label: "SyncMode.GroupSync 50 ms + durability \"durable\" per commit",
     durable: true,

@@ -81,8 +81,7 @@ export const LW1_MAGIC: Uint8Array = Uint8Array.of(0x4c, 0x57, 0x31, 0x00)
 
 const writeStr = (w: ByteWriter, s: unknown, path: string): void => {
   if (typeof s !== "string") bad(path, "a string", s)
-  if (!(s as string).isWellFormed()) throw new EncodeIssue("string is not well-formed UTF-16 (lone surrogate)", path)
-  w.str(s as string)
+  if (!w.strChecked(s as string)) throw new EncodeIssue("string is not well-formed UTF-16 (lone surrogate)", path)
 }
 
 const writeU64 = (w: ByteWriter, v: unknown, path: string): void => {

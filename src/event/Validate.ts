@@ -148,7 +148,21 @@ export const compareUtf8 = (a: string, b: string): number => {
  * UTF-16 unit ≥ 0xD800, JS's default (code unit) order is already byte order.
  */
 export const sortUtf8 = (keys: Array<string>): Array<string> => {
-  for (let k = 0; k < keys.length; k++) {
+  const n = keys.length
+  if (n <= 16) {
+    // Insertion sort: property bags are small, and Array.prototype.sort's setup dominates there.
+    for (let i = 1; i < n; i++) {
+      const k = keys[i]!
+      let j = i - 1
+      while (j >= 0 && compareUtf8(keys[j]!, k) > 0) {
+        keys[j + 1] = keys[j]!
+        j--
+      }
+      keys[j + 1] = k
+    }
+    return keys
+  }
+  for (let k = 0; k < n; k++) {
     const s = keys[k]!
     for (let i = 0; i < s.length; i++) {
       if (s.charCodeAt(i) >= 0xd800) return keys.sort(compareUtf8)

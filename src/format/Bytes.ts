@@ -166,26 +166,35 @@ export class ByteWriter {
    * well-formed string (lone surrogates would be replaced by U+FFFD).
    */
   str(s: string): void {
-    // Fast path for ASCII, the common case for keys and labels.
+    this.strChecked(s)
+  }
+
+  /**
+   * Like {@link str} but refuses a string that is not well-formed UTF-16 (a
+   * lone surrogate would silently become U+FFFD): returns false and writes
+   * nothing. ASCII strings (the common case) are copied in one pass, which is
+   * also their well-formedness check.
+   */
+  strChecked(s: string): boolean {
     const n = s.length
     if (n < 64) {
-      let ascii = true
-      for (let i = 0; i < n; i++) {
-        if (s.charCodeAt(i) > 0x7f) {
-          ascii = false
-          break
-        }
+      // One pass: copy while the string is ASCII; fall back at the first other unit.
+      this.ensure(8 + n)
+      const b = this.buf
+      const start = this.length + 8
+      let i = 0
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i)
+        if (c > 0x7f) break
+        b[start + i] = c
       }
-      if (ascii) {
+      if (i === n) {
         this.len(n)
-        this.ensure(n)
-        const b = this.buf
-        let p = this.length
-        for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i)
-        this.length = p
-        return
+        this.length += n
+        return true
       }
     }
+    if (!s.isWellFormed()) return false
     // Reserve the worst case (3 bytes per UTF-16 unit), encode in place, then patch the length.
     this.ensure(8 + n * 3)
     const at = this.length
@@ -194,6 +203,7 @@ export class ByteWriter {
     this.length += written
     this.view.setUint32(at, written >>> 0, true)
     this.view.setUint32(at + 4, Math.floor(written / 0x1_0000_0000), true)
+    return true
   }
 
   /** Overwrites a u32 at `pos` (used to back-patch record lengths). */

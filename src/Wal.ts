@@ -32,13 +32,20 @@
  *
  * The mutable state (`nextLsn`, `writtenLsn`, `durableLsn`, active and
  * oldest segment, the active writer and its pending buffer, the failure
- * latch) is held in a `Ref` and changed only under a one-permit semaphore
- * (`stateLock`), so LSN order on disk is allocation order and a
- * transaction's records are contiguous even with many fibers committing at
- * once. fsyncs are serialised by a second semaphore (`syncLock`, always taken
- * before `stateLock`): a committer waiting for durability either finds its
- * LSN already covered or performs one write + one fsync for everything
- * pending — so concurrent committers share fsyncs (group commit).
+ * latch) is held in a `Ref`. Every change that must be indivisible —
+ * allocating LSNs and encoding a transaction into the pending buffer, taking
+ * the pending bytes and writing them, noting what an fsync will cover — is
+ * one synchronous step on that Ref (JS runs one fiber at a time, so a step
+ * without a suspension point is a critical section). That is why LSN order on
+ * disk is allocation order and a transaction's records are contiguous with
+ * many fibers committing at once, and why a commit costs no lock round trip.
+ * Operations that suspend in the middle (rotation and seal, truncation) hold
+ * `stateLock`; while a rotation runs, commits take the locked path and wait
+ * for it. fsyncs are serialised by `syncLock` (always taken before
+ * `stateLock`). Group commit: a committer waiting for durability either finds
+ * its LSN covered, waits for the fsync in flight (all waiters share one
+ * wake-up), or becomes the leader and does one write + one fsync for
+ * everything pending.
  *
  * @module
  */
@@ -870,7 +877,6 @@ export const makeWal = <E = MutationEvent>(
             : stateLock.withPermit(f))
       )
 
-    /** Allocates `n` consecutive LSNs and encodes records into the pending buffer with `write(firstLsn)` (under stateLock). */
     /**
      * Allocates `n` consecutive LSNs and encodes records into the pending
      * buffer with `write(firstLsn)`, as one synchronous step (so allocation
@@ -894,6 +900,7 @@ export const makeWal = <E = MutationEvent>(
       MutableRef.set(state.ref, { ...s, nextLsn: (first + n) as Lsn, commitsSinceSync: s.commitsSinceSync + commits })
       return first
     }
+    /** Effect form of {@link appendSync} (used on the locked path). */
     const appendRecords = (
       n: bigint,
       commits: number,

@@ -22,7 +22,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "@effect/vi
 import { Effect } from "effect"
 import { type Database, openWalDatabase } from "@loradb/lora-node"
 import * as Path from "node:path"
-import type { MutationEvent } from "../../src/event/MutationEvent.js"
+import { type MutationEvent, MUTATION_TAGS } from "../../src/event/MutationEvent.js"
 import { type PropertyValue, Pv } from "../../src/event/PropertyValue.js"
 import { SyncMode, Wal } from "../../src/Wal.js"
 import { GraphModel } from "../support/graph-model.js"
@@ -225,24 +225,7 @@ const runWorkload = async (db: Database): Promise<{ state: LoraState; rejected: 
   return { state: await readLoraState(db, true), rejected }
 }
 
-const ALL_EVENT_TAGS = [
-  "CreateNode",
-  "CreateRelationship",
-  "SetNodeProperty",
-  "RemoveNodeProperty",
-  "AddNodeLabel",
-  "RemoveNodeLabel",
-  "SetRelationshipProperty",
-  "RemoveRelationshipProperty",
-  "DeleteRelationship",
-  "DeleteNode",
-  "DetachDeleteNode",
-  "Clear",
-  "CreateIndex",
-  "DropIndex",
-  "CreateConstraint",
-  "DropConstraint"
-]
+const ALL_EVENT_TAGS = MUTATION_TAGS
 const ALL_VALUE_TAGS = [
   "Null",
   "Bool",
